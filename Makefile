@@ -1,0 +1,35 @@
+# One place for the project's commands. `make install` builds .venv from scratch; `make test` runs
+# the whole suite (slow tests included) offline against the real files in ../shared/data.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TORCH_VERSION ?= 2.13.0
+export HYPERPEFT_DATA_DIR ?= $(abspath ../shared/data)
+export WANDB_MODE ?= offline
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: install test test-fast lint format bench clean
+
+install:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install torch==$(TORCH_VERSION)
+	$(BIN)/pip install -e '.[dev]'
+
+test:
+	$(BIN)/python -m pytest tests -q
+
+test-fast:
+	$(BIN)/python -m pytest tests -q -m "not slow"
+
+lint:
+	$(BIN)/ruff check hyperpeft hydra_plugins tests benchmarks
+	$(BIN)/ruff format --check hyperpeft hydra_plugins tests benchmarks
+
+format:
+	$(BIN)/ruff check --fix hyperpeft hydra_plugins tests benchmarks
+	$(BIN)/ruff format hyperpeft hydra_plugins tests benchmarks
+
+clean:
+	rm -rf $(VENV) outputs/*/ multirun/

@@ -1,0 +1,1 @@
+"""hyperpeft package."""

@@ -1,0 +1,96 @@
+"""The `hyperpeft` command: Hydra composes the config groups, `run` does the work.
+
+Bad input (`ConfigError`, `DataError`, a required value left unset) is printed as one line on
+stderr with exit status 2, no traceback; inside a multirun or sweep it is raised instead, so the
+sweeper can record the trial as failed and go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+from omegaconf.errors import MissingMandatoryValue
+
+from hyperpeft.errors import ConfigError, DataError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def config_dir() -> str:
+    """The `conf/` folder: beside the package in a checkout, inside it in a wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "conf", package / "_conf"):
+        if candidate.is_dir():
+            return str(candidate)
+    raise FileNotFoundError("hyperpeft's conf/ folder is missing from this installation")
+
+
+def _quiet_environment() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if not os.environ.get("WANDB_API_KEY"):
+        os.environ.setdefault("WANDB_MODE", "offline")
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
+def _quiet_libraries() -> None:
+    """Lightning's banner lines and deprecation chatter drown the parameter table."""
+    for name in ("pytorch_lightning", "lightning_fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+
+
+def _task_function(cfg: DictConfig) -> dict | None:
+    from hyperpeft.run import run
+    from hyperpeft.training.module import NonFiniteLoss, RunInterrupted
+
+    _quiet_libraries()
+    hydra_cfg = HydraConfig.get()
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    try:
+        return run(cfg, Path(hydra_cfg.runtime.output_dir))
+    except MissingMandatoryValue as err:
+        if multirun:
+            raise
+        _fail(f"{err.full_key}=???: a value is required; set it on the command line")
+    except (ConfigError, DataError, NonFiniteLoss) as err:
+        if multirun:
+            raise
+        _fail(str(err))
+    except RunInterrupted as err:
+        print(f"stopped: {err}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        print("stopped: interrupted before training started; nothing to resume", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    return None
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def main() -> None:
+    _quiet_environment()
+    app = hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(
+        _task_function
+    )
+    app()
+
+
+if __name__ == "__main__":
+    main()

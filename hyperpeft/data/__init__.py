@@ -1,0 +1,1 @@
+"""Data: tokenised features, the temperature sampler, the Lightning data module."""

@@ -1,0 +1,45 @@
+"""A disk cache for tokenised splits, so the second run of a task starts without tokenising.
+
+The key is a digest of everything the features depend on: the rows themselves (so an edited data
+file is a new entry), the tokenizer, the formulation and the length limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+CACHE_VERSION = 1
+
+
+def digest(*parts: Any) -> str:
+    hasher = hashlib.sha256(str(CACHE_VERSION).encode())
+    for part in parts:
+        hasher.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return hasher.hexdigest()[:24]
+
+
+def cached(cache_dir: str | Path | None, key: str, build: Callable[[], Any]) -> tuple[Any, bool]:
+    """`build()` once per key; returns (value, whether it came from the cache)."""
+    if cache_dir is None:
+        return build(), False
+    path = Path(cache_dir) / f"{key}.pt"
+    if path.exists():
+        try:
+            return torch.load(path, weights_only=False), True
+        except (OSError, EOFError, RuntimeError):
+            path.unlink(missing_ok=True)  # a torn or stale entry: rebuild it
+    value = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(handle)
+    torch.save(value, tmp)
+    os.replace(tmp, path)  # atomic: concurrent runs never read half a file
+    return value, False

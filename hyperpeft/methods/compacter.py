@@ -1,0 +1,96 @@
+"""`compacter`, `compacter++` and `phm-adapter` (Karimi Mahabadi et al., NeurIPS 2021).
+
+All three are bottleneck adapters whose projections are PHM layers:
+- compacter: rank-r fast weights per layer, one rule tensor shared by every PHM layer of the
+  model (down and up, every layer and stack, every task), as the reference code does;
+- compacter++: the same, with adapters after the feed-forward block only;
+- phm-adapter: full-rank fast weights and a rule per PHM layer, n=12.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from hyperpeft.backbones.backbone import Backbone
+from hyperpeft.errors import ConfigError
+from hyperpeft.methods.architectures import FEED_FORWARD
+from hyperpeft.methods.config import BottleneckConfig, check_divides
+from hyperpeft.methods.layers.phm import PHMBottleneck, new_rule
+from hyperpeft.methods.registry import register
+from hyperpeft.methods.task_adapters import TaskAdapterMethod
+
+
+@dataclass
+class CompacterConfig(BottleneckConfig):
+    phm_dim: int = field(default=4, metadata={"help": "n: number of Kronecker summands."})
+    phm_rank: int | None = field(
+        default=1, metadata={"help": "Rank r of the fast weights B_i; null: full rank."}
+    )
+    shared_rule: bool = field(
+        default=True, metadata={"help": "One rule tensor A for every PHM layer of the model."}
+    )
+    rule_init_std: float = field(default=1e-4, metadata={"help": "Std of the rule's normal init."})
+
+    default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-3}
+
+    def validate(self, hidden_size: int) -> None:
+        super().validate(hidden_size)
+        check_divides("method.phm_dim", self.phm_dim, hidden_size, "hidden size")
+        bottleneck = self.bottleneck_size(hidden_size)
+        check_divides(
+            "method.phm_dim", self.phm_dim, bottleneck, "bottleneck size (hidden/reduction_factor)"
+        )
+        if self.phm_rank is not None and self.phm_rank <= 0:
+            raise ConfigError(
+                "method.phm_rank", self.phm_rank, "an integer > 0, or null for full rank"
+            )
+        if self.rule_init_std < 0:
+            raise ConfigError("method.rule_init_std", self.rule_init_std, "a number >= 0")
+
+
+@dataclass
+class CompacterPlusPlusConfig(CompacterConfig):
+    positions: tuple[str, ...] = field(
+        default=(FEED_FORWARD,), metadata={"help": "Compacter++: after the feed-forward only."}
+    )
+
+
+@dataclass
+class PHMAdapterConfig(CompacterConfig):
+    phm_dim: int = field(default=12, metadata={"help": "n: number of Kronecker summands."})
+    phm_rank: int | None = field(default=None, metadata={"help": "null: full-rank B_i."})
+    shared_rule: bool = field(default=False, metadata={"help": "False: a rule per PHM layer."})
+
+
+@register("compacter", CompacterConfig)
+@register("compacter++", CompacterPlusPlusConfig)
+@register("phm-adapter", PHMAdapterConfig)
+class CompacterMethod(TaskAdapterMethod):
+    config: CompacterConfig
+
+    def __init__(
+        self, name: str, config: CompacterConfig, backbone: Backbone, task_names: Sequence[str]
+    ) -> None:
+        super().__init__(name, config, backbone, task_names)
+        self.phm_rule = (
+            new_rule(config.phm_dim, config.rule_init_std) if config.shared_rule else None
+        )
+
+    def make_adapter(self) -> nn.Module:
+        return PHMBottleneck(
+            self.hidden_size,
+            self.config.bottleneck_size(self.hidden_size),
+            self.config.activation,
+            self.config.phm_dim,
+            self.config.phm_rank,
+            own_rules=not self.config.shared_rule,
+            rule_init_std=self.config.rule_init_std,
+        )
+
+    def run_adapter(self, adapter: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        return adapter(x, self.phm_rule)

@@ -1,0 +1,1 @@
+"""Building blocks the methods assemble: adapters, PHM layers, hypernetworks."""

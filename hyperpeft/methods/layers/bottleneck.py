@@ -1,0 +1,49 @@
+"""The bottleneck adapter `y = x + up(act(down(x)))` (Houlsby et al. 2019)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from hyperpeft.methods.layers.activation import ACTIVATIONS
+
+
+class Bottleneck(nn.Module):
+    """Down-projection to `bottleneck`, non-linearity, up-projection, residual.
+
+    Initialised near the identity (normal weights of std `init_std`, zero biases) so that a fresh
+    adapter barely changes the backbone's output.
+    """
+
+    def __init__(self, hidden: int, bottleneck: int, activation: str, init_std: float) -> None:
+        super().__init__()
+        self.activation = ACTIVATIONS[activation]
+        self.down = nn.Linear(hidden, bottleneck)
+        self.up = nn.Linear(bottleneck, hidden)
+        for linear in (self.down, self.up):
+            nn.init.normal_(linear.weight, std=init_std)
+            nn.init.zeros_(linear.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.up(self.activation(self.down(x)))
+
+
+def generated_bottleneck(
+    x: torch.Tensor,
+    down_weight: torch.Tensor,
+    down_bias: torch.Tensor,
+    up_weight: torch.Tensor,
+    up_bias: torch.Tensor,
+    activation: str,
+    norm_weight: torch.Tensor | None = None,
+    norm_bias: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The same adapter with weights from a hypernetwork, plus its conditional layer norm.
+
+    Hyperformer: `y = x + LN_{gamma,beta}(up(act(down(x))))`, gamma and beta generated too.
+    """
+    h = F.linear(ACTIVATIONS[activation](F.linear(x, down_weight, down_bias)), up_weight, up_bias)
+    if norm_weight is not None:
+        h = F.layer_norm(h, (h.shape[-1],), norm_weight, norm_bias)
+    return x + h

@@ -1,0 +1,94 @@
+"""`lora`: low-rank updates `W + (alpha/r) B A` on the query and value projections (Hu et al.).
+
+Targets come from the architecture table: BERT `attention.self.query/value`; T5 every `q` and `v`
+(self- and cross-attention), as peft does by default. `A` gets peft's Kaiming-uniform init and `B`
+zeros, so a fresh LoRA leaves the backbone's outputs unchanged. `merge()` folds the update into
+the backbone weights and removes the hooks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from hyperpeft.backbones.backbone import Backbone
+from hyperpeft.errors import ConfigError
+from hyperpeft.methods.architectures import find_lora_targets
+from hyperpeft.methods.config import MethodConfig
+from hyperpeft.methods.method import Method
+from hyperpeft.methods.registry import register
+
+
+@dataclass
+class LoraConfig(MethodConfig):
+    rank: int = field(default=8, metadata={"help": "Rank r of the update B A."})
+    alpha: float = field(default=8.0, metadata={"help": "Scale of the update is alpha / rank."})
+    dropout: float = field(default=0.0, metadata={"help": "Dropout on the LoRA branch input."})
+
+    default_learning_rates: ClassVar[dict[str, float]] = {"*": 5e-4}
+
+    def validate(self, hidden_size: int) -> None:
+        super().validate(hidden_size)
+        if self.rank <= 0:
+            raise ConfigError("method.rank", self.rank, "an integer > 0")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError("method.dropout", self.dropout, "a number in [0, 1)")
+
+    @property
+    def scale(self) -> float:
+        return self.alpha / self.rank
+
+
+class LoraUpdate(nn.Module):
+    """The `lora_A` (r, in) and `lora_B` (out, r) factors of one linear layer."""
+
+    def __init__(self, in_features: int, out_features: int, rank: int) -> None:
+        super().__init__()
+        self.lora_A = nn.Parameter(torch.empty(rank, in_features))
+        self.lora_B = nn.Parameter(torch.zeros(out_features, rank))
+        nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
+
+    def delta_weight(self) -> torch.Tensor:
+        return self.lora_B @ self.lora_A
+
+
+@register("lora", LoraConfig)
+class LoraMethod(Method):
+    config: LoraConfig
+
+    def __init__(
+        self, name: str, config: LoraConfig, backbone: Backbone, task_names: Sequence[str]
+    ) -> None:
+        super().__init__(name, config, backbone, task_names)
+        self.lora = nn.ModuleDict()
+        self._targets: list[tuple[nn.Linear, LoraUpdate]] = []
+        self.merged = False
+        for module_name, linear in find_lora_targets(backbone.model, self.architecture):
+            update = LoraUpdate(linear.in_features, linear.out_features, config.rank)
+            self.lora[module_name.replace(".", "-")] = update
+            self._targets.append((linear, update))
+            self.hook_output(linear, partial(self._add_update, update))
+
+    def _add_update(
+        self, update: LoraUpdate, module: nn.Module, args: Any, output: torch.Tensor
+    ) -> torch.Tensor:
+        x = F.dropout(args[0], self.config.dropout, module.training)
+        return output + F.linear(F.linear(x, update.lora_A), update.lora_B) * self.config.scale
+
+    @torch.no_grad()
+    def merge(self) -> None:
+        """Fold `scale * B A` into each target weight and detach; inference then costs nothing."""
+        if self.merged:
+            raise RuntimeError("method lora: already merged")
+        for linear, update in self._targets:
+            delta = update.delta_weight() * self.config.scale
+            linear.weight.add_(delta.to(linear.weight.dtype))
+        self.detach()
+        self.merged = True

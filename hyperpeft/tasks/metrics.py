@@ -1,0 +1,129 @@
+"""The benchmarks' metrics, as fractions (accuracy in [0, 1], correlations in [-1, 1]).
+
+Predictions may hold -1 (classification) or NaN (regression) where a generated text could not be
+parsed: they count as wrong answers, never as errors. Degenerate inputs (a constant prediction
+column, an empty class) give 0.0 instead of NaN, so a mean score always exists.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy.stats import pearsonr, spearmanr
+from sklearn.metrics import f1_score, matthews_corrcoef
+
+
+def accuracy(predictions: Sequence[int], labels: Sequence[int]) -> float:
+    if len(labels) == 0:
+        return 0.0
+    return float(np.mean(np.asarray(predictions) == np.asarray(labels)))
+
+
+def f1(predictions: Sequence[int], labels: Sequence[int]) -> float:
+    """Binary F1 of class 1 (the positive class: equivalent, duplicate, True)."""
+    return float(f1_score(labels, predictions, labels=[1], average="macro", zero_division=0.0))
+
+
+def macro_f1(predictions: Sequence[int], labels: Sequence[int], num_labels: int) -> float:
+    """Unweighted mean of the per-class F1 over every class (CB's multi-class F1)."""
+    classes = list(range(num_labels))
+    return float(f1_score(labels, predictions, labels=classes, average="macro", zero_division=0.0))
+
+
+def matthews(predictions: Sequence[int], labels: Sequence[int]) -> float:
+    if len(labels) == 0:
+        return 0.0
+    return float(matthews_corrcoef(labels, predictions))
+
+
+def _finite(predictions: Sequence[float], labels: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Unparsed (NaN) predictions become a value below every label: wrong, but computable."""
+    gold = np.asarray(labels, dtype=float)
+    guess = np.asarray(predictions, dtype=float)
+    if len(gold) and not np.isfinite(guess).all():
+        guess = np.where(np.isfinite(guess), guess, gold.min() - 1.0)
+    return guess, gold
+
+
+def _correlation(
+    function: Callable, predictions: Sequence[float], labels: Sequence[float]
+) -> float:
+    guess, gold = _finite(predictions, labels)
+    if len(gold) < 2 or np.ptp(guess) == 0 or np.ptp(gold) == 0:
+        return 0.0  # undefined for a constant column
+    value = float(function(guess, gold)[0])
+    return 0.0 if math.isnan(value) else value
+
+
+def pearson(predictions: Sequence[float], labels: Sequence[float]) -> float:
+    return _correlation(pearsonr, predictions, labels)
+
+
+def spearman(predictions: Sequence[float], labels: Sequence[float]) -> float:
+    return _correlation(spearmanr, predictions, labels)
+
+
+def exact_match_by_group(
+    predictions: Sequence[int], labels: Sequence[int], groups: Sequence[str]
+) -> float:
+    """MultiRC's EM: the fraction of questions whose answers are all labelled right."""
+    right: dict[str, bool] = defaultdict(lambda: True)
+    for prediction, label, group in zip(predictions, labels, groups, strict=True):
+        right[group] = right[group] and prediction == label
+    return float(np.mean(list(right.values()))) if right else 0.0
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = set(string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = "".join(char for char in text.lower() if char not in _PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    predicted, expected = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    common = sum((Counter(predicted) & Counter(expected)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(expected)
+    return 2 * precision * recall / (precision + recall)
+
+
+def answer_scores(prediction: str, answers: Sequence[str]) -> tuple[float, float]:
+    """(F1, EM) of one prediction: the best over the gold answers, as ReCoRD scores it."""
+    if not answers:
+        return 0.0, 0.0
+    best_f1 = max(token_f1(prediction, answer) for answer in answers)
+    best_em = max(
+        float(normalize_answer(prediction) == normalize_answer(answer)) for answer in answers
+    )
+    return best_f1, best_em
+
+
+CLASSIFICATION_METRICS = ("accuracy", "f1", "macro_f1", "matthews")
+REGRESSION_METRICS = ("pearson", "spearman")
+
+
+def label_metric(name: str, predictions: Sequence, labels: Sequence, num_labels: int) -> float:
+    """One of the label-level metrics by name (the ones a custom task may list)."""
+    if name == "accuracy":
+        return accuracy(predictions, labels)
+    if name == "f1":
+        return f1(predictions, labels)
+    if name == "macro_f1":
+        return macro_f1(predictions, labels, num_labels)
+    if name == "matthews":
+        return matthews(predictions, labels)
+    if name == "pearson":
+        return pearson(predictions, labels)
+    if name == "spearman":
+        return spearman(predictions, labels)
+    raise KeyError(f"unknown metric {name!r}")

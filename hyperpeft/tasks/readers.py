@@ -1,0 +1,92 @@
+"""Read tsv, csv and jsonl files as (line number, record) pairs, and parse them into rows.
+
+Every record carries the line it ended on, so a bad row is reported as `file, line N`. GLUE's tsv
+files hold unmatched quote characters inside sentences, so tsv is read with the csv module and
+`QUOTE_NONE`: a tab always separates fields and a quote is just a character. csv keeps standard
+quoting (a quoted field may span lines). Blank lines are skipped; a byte-order mark is ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from hyperpeft.errors import DataError
+from hyperpeft.tasks.rows import RowError
+
+Record = dict[str, Any]
+
+
+def _where(path: Path, line: int) -> str:
+    return f"{path}, line {line}"
+
+
+def read_delimited(
+    path: Path,
+    delimiter: str,
+    quoted: bool,
+    columns: Sequence[str] | None = None,
+) -> Iterator[tuple[int, Record]]:
+    """Rows as dicts keyed by the header row, or by `columns` for files without a header."""
+    quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
+    kind = "tab-separated" if delimiter == "\t" else f"{delimiter!r}-separated"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter, quoting=quoting, strict=quoted)
+            header = list(columns) if columns is not None else None
+            for fields in reader:
+                line = reader.line_num
+                if not fields or fields == [""]:
+                    continue
+                if header is None:
+                    header = [name.strip() for name in fields]
+                    if len(set(header)) != len(header):
+                        raise DataError(f"{_where(path, line)}: the header repeats a column name")
+                    continue
+                if len(fields) != len(header):
+                    raise DataError(
+                        f"{_where(path, line)}: {len(fields)} {kind} fields, expected "
+                        f"{len(header)} ({', '.join(header)})"
+                    )
+                yield line, dict(zip(header, fields, strict=True))
+    except csv.Error as error:
+        raise DataError(f"{_where(path, reader.line_num)}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error})") from None
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, Record]]:
+    """One JSON object per line."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            for line, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    record = json.loads(text)
+                except json.JSONDecodeError as error:
+                    raise DataError(f"{_where(path, line)}: not valid JSON ({error.msg})") from None
+                if not isinstance(record, dict):
+                    raise DataError(f"{_where(path, line)}: expected a JSON object")
+                yield line, record
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error})") from None
+
+
+def parse_records(
+    path: Path,
+    records: Iterator[tuple[int, Record]],
+    parse: Callable[[Record, int], list[Record]],
+) -> list[Record]:
+    """Apply `parse(record, position)` to every record; a `RowError` becomes a `DataError` with
+    the file and line. `position` counts records from 0 (the row's index in the file)."""
+    rows: list[Record] = []
+    for position, (line, record) in enumerate(records):
+        try:
+            rows.extend(parse(record, position))
+        except RowError as error:
+            raise DataError(f"{_where(path, line)}: {error}") from None
+    return rows

@@ -1,0 +1,1 @@
+"""Training: the LightningModule, heads, callbacks and the Trainer."""

@@ -1,0 +1,47 @@
+"""Checks of user values that Hydra's schema-free YAML cannot express, made before any work."""
+
+from __future__ import annotations
+
+import torch
+from omegaconf import DictConfig
+
+from hyperpeft.errors import ConfigError
+
+
+def _positive(cfg: DictConfig, key: str, allow_zero: bool = False) -> None:
+    value = cfg
+    for part in key.split("."):
+        value = value[part]
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low_ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigError(key, value, f"must be a number {bound}")
+
+
+def validate_config(cfg: DictConfig) -> None:
+    tasks = cfg.task.tasks
+    if tasks is None or len(tasks) == 0:
+        raise ConfigError(
+            "task.tasks", list(tasks or []), "an empty mixture; give at least one task"
+        )
+    duplicates = sorted({name for name in tasks if list(tasks).count(name) > 1})
+    if duplicates:
+        raise ConfigError("task.tasks", list(tasks), f"names {duplicates} more than once")
+    temperature = cfg.task.temperature
+    if not isinstance(temperature, (int, float)) or temperature <= 0:
+        raise ConfigError(
+            "task.temperature", temperature, "must be a number > 0 (1 = proportional)"
+        )
+    for key in ("trainer.batch_size", "trainer.eval_batch_size", "trainer.eval_every"):
+        _positive(cfg, key)
+    _positive(cfg, "trainer.max_steps", allow_zero=True)
+    _positive(cfg, "trainer.accumulate_grad_batches")
+    _positive(cfg, "model.max_length")
+    if cfg.trainer.learning_rate is not None:
+        _positive(cfg, "trainer.learning_rate")
+    if not 0 <= cfg.trainer.warmup_ratio < 1:
+        raise ConfigError("trainer.warmup_ratio", cfg.trainer.warmup_ratio, "must be in [0, 1)")
+    if cfg.hardware.accelerator == "gpu" and not torch.cuda.is_available():
+        raise ConfigError(
+            "hardware", cfg.hardware.name, "no CUDA device is visible here; use hardware=cpu"
+        )

@@ -1,0 +1,91 @@
+"""Bad input gets one line naming the key, the value and what is allowed; exit 2, no traceback.
+
+These run the real entry point in-process (see cli_inprocess.py): each fails before training.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.cli_inprocess import run_cli_inprocess
+from tests.e2e.conftest import FAST
+
+
+def _one_line_error(outcome) -> str:
+    assert outcome.code == 2, outcome.stderr[-3000:]
+    assert "Traceback" not in outcome.stderr
+    lines = [line for line in outcome.stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1, outcome.stderr[-3000:]
+    return lines[0]
+
+
+@pytest.fixture
+def cli(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HYPERPEFT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+
+    def call(*overrides: str, run_dir=None):
+        return run_cli_inprocess(capsys, run_dir or tmp_path / "run", *overrides)
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["task.tasks=[rte,nope]"], "task.tasks='nope'"),
+        (["task=glue", "task.temperature=0"], "task.temperature=0"),
+        (["task.tasks=[]"], "task.tasks=[]"),
+        (["method=adapter", "method.reduction_factor=5"], "method.reduction_factor=5"),
+        (["method=compacter", "method.phm_dim=5"], "method.phm_dim=5"),
+        (["method=lora", "method.rank=0"], "method.rank=0"),
+        (["model=hub", "model.path=no-such/model-anywhere"], "model.path='no-such/model-anywhere'"),
+    ],
+)
+def test_bad_values(cli, overrides, expected):
+    line = _one_line_error(cli("model=tiny-bert", *overrides, *FAST))
+    assert expected in line
+
+
+def test_missing_files_of_a_mixture_name_each_file_and_the_override(cli, data_dir):
+    line = _one_line_error(cli("model=tiny-bert", "method=full", "task=superglue", *FAST))
+    assert "BoolQ/train.jsonl" in line and "ReCoRD" in line
+    assert "task.tasks=[cb,copa,multirc,superglue-rte,wic,wsc]" in line
+
+
+def test_an_empty_data_folder_says_where_files_were_expected(cli, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    line = _one_line_error(cli("model=tiny-bert", "method=full", "task=rte", f"data.dir={empty}"))
+    assert str(empty / "glue" / "RTE") in line and "data.dir" in line
+
+
+def test_a_required_value_left_unset(cli):
+    line = _one_line_error(cli("model=tiny-bert", "method=full", "task=custom", *FAST))
+    assert "task.custom.my_task.train" in line
+
+
+def test_a_malformed_row_names_file_and_line(cli, tmp_path):
+    train = tmp_path / "train.csv"
+    train.write_text("sentence,label\ngood movie,positive\nbad\n")
+    line = _one_line_error(
+        cli("model=tiny-bert", "method=full", "task=custom", f"task.custom.my_task.train={train}")
+    )
+    assert "train.csv" in line and "3" in line
+
+
+def test_a_checkpoint_of_another_method_is_refused(cli, tmp_path):
+    first = cli("model=tiny-bert", "method=full", "task=rte", *FAST)
+    assert first.code == 0, first.stderr[-2000:]
+    weights = tmp_path / "run" / "checkpoint" / "model.safetensors"
+    line = _one_line_error(
+        cli(
+            "model=tiny-bert",
+            "method=lora",
+            "task=rte",
+            f"checkpoint={weights}",
+            *FAST,
+            run_dir=tmp_path / "second",
+        )
+    )
+    assert "checkpoint=" in line and "method" in line

@@ -1,0 +1,91 @@
+"""A user's own task from a csv; evaluating a saved checkpoint; resuming an interrupted run."""
+
+from __future__ import annotations
+
+import csv
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.e2e.conftest import FAST, HYPERPEFT
+
+
+def _write_sentiment_csv(path, rows: int, seed: int) -> None:
+    rng = random.Random(seed)
+    good, bad = ["great", "lovely", "superb", "fine"], ["awful", "dull", "poor", "bad"]
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["review", "stars"])
+        for _ in range(rows):
+            positive = rng.random() < 0.5
+            word = rng.choice(good if positive else bad)
+            writer.writerow([f"the film was {word} and {rng.choice(good + bad)}", int(positive)])
+
+
+def test_custom_csv_task_end_to_end(hyperpeft, tmp_path):
+    train, dev = tmp_path / "train.csv", tmp_path / "dev.csv"
+    _write_sentiment_csv(train, 80, 0)
+    _write_sentiment_csv(dev, 40, 1)
+    finished = hyperpeft(
+        "model=tiny-bert",
+        "method=full",
+        "task=custom",
+        "task.tasks=[reviews]",
+        f"+task.custom.reviews.train={train}",
+        f"+task.custom.reviews.validation={dev}",
+        "+task.custom.reviews.text_fields=[review]",
+        "+task.custom.reviews.label_field=stars",
+        "+task.custom.reviews.label_names=[negative,positive]",
+        "+task.custom.reviews.metrics=[accuracy,f1]",
+        *FAST,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    metrics = finished.results["metrics"]["reviews"]
+    assert set(metrics) == {"accuracy", "f1", "score"}
+    assert metrics["score"] == pytest.approx((metrics["accuracy"] + metrics["f1"]) / 2)
+
+
+def test_saved_checkpoint_evaluates_to_the_same_numbers(hyperpeft, tmp_path):
+    first = hyperpeft("model=tiny-bert", "method=full", "task=rte", *FAST)
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = hyperpeft(
+        "model=tiny-bert",
+        "method=full",
+        "task=rte",
+        f"checkpoint={first.run_dir / 'checkpoint'}",
+        *[o for o in FAST if not o.startswith("trainer.max_steps")],
+        "trainer.max_steps=0",
+        run_dir=tmp_path / "eval",
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.results["metrics"] == first.results["metrics"]
+
+
+def test_an_interrupted_run_resumes_to_the_same_result(hyperpeft, tmp_path):
+    budget = [o for o in FAST if not o.startswith(("trainer.max_steps", "trainer.eval_every"))]
+    budget += ["trainer.max_steps=400", "trainer.eval_every=20", "data.max_eval_examples=8"]
+    args = ["model=tiny-bert", "method=full", "task=rte", *budget]
+    whole = hyperpeft(*args, run_dir=tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr[-3000:]
+
+    run_dir = tmp_path / "interrupted"
+    command = [str(HYPERPEFT), *args, f"hydra.run.dir={run_dir}"]
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    resumable = run_dir / "checkpoint" / "last.ckpt"
+    deadline = time.monotonic() + 300
+    while not resumable.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, stderr[-3000:]
+    assert "trainer.resume=" in stderr
+
+    resumed = hyperpeft(*args, f"trainer.resume={run_dir}", run_dir=run_dir)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert resumed.results["steps"] == 400
+    assert resumed.results["metrics"] == whole.results["metrics"]
+    assert resumed.results["validation_score"] == whole.results["validation_score"]
+    assert resumed.results["best_step"] == whole.results["best_step"]

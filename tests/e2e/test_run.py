@@ -1,0 +1,62 @@
+"""`hyperpeft` end to end on tiny random models and the real data files."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import FAST
+
+PARAM_KEYS = {
+    "backbone",
+    "trainable",
+    "trainable_pct",
+    "per_task",
+    "per_task_pct",
+    "checkpoint_bytes",
+}
+
+
+def _check_results(finished, tasks):
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = finished.results
+    assert results["tasks"] == tasks
+    assert set(results["params"]) >= PARAM_KEYS
+    assert set(results["metrics"]) == set(tasks)
+    for metrics in results["metrics"].values():
+        assert 0.0 <= metrics["score"] <= 1.0 or metrics["score"] >= -1.0
+    assert results["score"] == pytest.approx(
+        sum(m["score"] for m in results["metrics"].values()) / len(tasks)
+    )
+    assert results["steps"] == 6
+    assert results["step_time_s"] > 0 and results["peak_memory_mb"] > 0
+    assert results["wall_time_s"] > 0
+    assert sum(results["task_proportions"].values()) == pytest.approx(1.0)
+    weights = finished.run_dir / "checkpoint" / "model.safetensors"
+    assert weights.stat().st_size == results["params"]["checkpoint_bytes"]
+    assert (finished.run_dir / "config.yaml").exists()
+    assert "trainable" in finished.stdout  # the parameter table was printed
+    return results
+
+
+def test_full_finetuning_on_tiny_bert_rte(hyperpeft):
+    finished = hyperpeft("model=tiny-bert", "method=full", "task=rte", *FAST)
+    results = _check_results(finished, ["rte"])
+    assert results["params"]["trainable"] > results["params"]["backbone"]  # + the task head
+    assert results["task_proportions"] == {"rte": 1.0}
+
+
+def test_superglue_subset_on_tiny_t5(hyperpeft):
+    tasks = ["cb", "copa", "multirc", "superglue-rte", "wic", "wsc"]
+    finished = hyperpeft(
+        "model=tiny-t5", "method=full", "task=superglue", f"task.tasks=[{','.join(tasks)}]", *FAST
+    )
+    results = _check_results(finished, tasks)
+    assert results["params"]["per_task"] == pytest.approx(results["params"]["trainable"] / 6)
+
+
+def test_dry_run_writes_the_table_without_data(hyperpeft):
+    finished = hyperpeft("model=t5-base", "model.pretrained=false", "method=full", "dry_run=true")
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    params = finished.results["params"]
+    assert params["backbone"] == 222_903_552  # T5-base, embeddings shared by encoder and decoder
+    assert params["trainable_pct"] == pytest.approx(100.0)

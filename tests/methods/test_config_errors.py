@@ -1,0 +1,94 @@
+"""Bad method configs fail before anything is built, naming the key, value and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BACKBONES, TASKS, method_cfg
+from omegaconf import OmegaConf
+
+from hyperpeft.backbones.backbone import Backbone
+from hyperpeft.errors import ConfigError
+from hyperpeft.methods import METHOD_NAMES, build_method, method_config
+
+
+def error(cfg, backbone=None, tasks=TASKS) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        build_method(cfg, backbone or BACKBONES["bert"](), tasks)
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def test_unknown_method_lists_the_method_names():
+    e = error({"name": "houlsby"})
+    assert e.key == "method" and e.value == "houlsby"
+    assert all(name in e.allowed for name in METHOD_NAMES)
+
+
+@pytest.mark.parametrize("name", ["adapter", "compacter", "hyperformer++"])
+def test_reduction_factor_must_divide_the_hidden_size(name):
+    e = error(method_cfg(name, reduction_factor=5))  # hidden 48
+    assert e.key == "method.reduction_factor" and e.value == 5
+    assert "48" in e.allowed and "16" in e.allowed  # lists divisors
+
+
+def test_phm_dim_must_divide_hidden_size_and_bottleneck():
+    e = error(method_cfg("compacter", phm_dim=5))
+    assert e.key == "method.phm_dim" and "hidden size 48" in e.allowed
+    e = error(method_cfg("compacter", reduction_factor=8, phm_dim=4))  # bottleneck 6
+    assert e.key == "method.phm_dim" and "bottleneck" in e.allowed
+
+
+@pytest.mark.parametrize(
+    "name, key", [("compacter", "phm_rank"), ("lora", "rank"), ("phm-adapter", "phm_rank")]
+)
+@pytest.mark.parametrize("rank", [0, -2])
+def test_rank_must_be_positive(name, key, rank):
+    assert error(method_cfg(name, **{key: rank})).key == f"method.{key}"
+
+
+@pytest.mark.parametrize("name", ["adapter", "compacter++", "hyperformer", "hyperformer++"])
+def test_methods_with_per_task_weights_need_task_names(name):
+    e = error(method_cfg(name), tasks=[])
+    assert e.key == "task" and name in e.allowed
+
+
+def test_methods_without_per_task_weights_accept_no_tasks():
+    for name in ("full", "lora", "bitfit"):
+        assert build_method({"name": name}, BACKBONES["t5"](), []).task_names == ()
+
+
+def test_architecture_without_an_attach_table():
+    bert = BACKBONES["bert"]()
+    gpt = Backbone(bert.model, None, "encoder", "gpt2", 48, "gpt2")  # type: ignore[arg-type]
+    e = error(method_cfg("adapter"), backbone=gpt)
+    assert e.key == "model.architecture" and "bert" in e.allowed and "t5" in e.allowed
+
+
+def test_architecture_whose_module_names_do_not_match():
+    t5 = BACKBONES["t5"]()
+    wrong = Backbone(t5.model, None, "encoder", "bert", 48, "t5-as-bert")  # type: ignore[arg-type]
+    assert error(method_cfg("adapter"), backbone=wrong).key == "model.architecture"
+
+
+def test_unknown_keys_and_wrong_types_are_rejected():
+    e = error(method_cfg("adapter", reduction_factr=16))
+    assert e.key == "method.reduction_factr" and "reduction_factor" in e.allowed
+    assert error(method_cfg("adapter", reduction_factor="big")).key == "method.reduction_factor"
+    assert error(method_cfg("adapter", train_layer_norms="yes")).key == "method.train_layer_norms"
+    assert error(method_cfg("adapter", positions=["cross_attention"])).key == "method.positions"
+    assert error(method_cfg("adapter", activation="gelu2")).key == "method.activation"
+    assert error(method_cfg("lora", dropout=1.5)).key == "method.dropout"
+    assert error(method_cfg("adapter", learning_rate=0)).key == "method.learning_rate"
+
+
+def test_task_names_must_be_distinct_and_usable_as_keys():
+    assert error(method_cfg("adapter"), tasks=["rte", "rte"]).key == "task"
+    assert error(method_cfg("adapter"), tasks=["glue.rte"]).key == "task"
+
+
+def test_omegaconf_config_becomes_a_typed_dataclass():
+    cfg = OmegaConf.create({"name": "compacter", "phm_dim": 4, "learning_rate": "3e-3"})
+    name, config = method_config(cfg)
+    assert name == "compacter"
+    assert config.learning_rate == 3e-3 and isinstance(config.learning_rate, float)
+    assert config.positions == ("attention", "feed_forward")

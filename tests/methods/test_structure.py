@@ -1,0 +1,103 @@
+"""How the papers' methods are wired: shared PHM rule, generation once per task switch."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import BACKBONES, TASKS, attach, batch, outputs
+
+from hyperpeft.methods.layers.phm import PHMLinear, kronecker_sum
+
+
+def phm_layers(method) -> list[PHMLinear]:
+    return [m for m in method.modules() if isinstance(m, PHMLinear)]
+
+
+def test_compacter_rule_is_one_parameter_shared_by_every_phm_layer(architecture):
+    method = attach("compacter", BACKBONES[architecture]())
+    rules = [(n, p) for n, p in method.named_parameters() if "rule" in n]
+    assert [n for n, _ in rules] == ["phm_rule"]
+    assert rules[0][1].shape == (4, 4, 4)
+    layers = phm_layers(method)
+    n_layers = {"bert": 2, "t5": 2 + 3}[architecture]
+    assert len(layers) == 2 * len(TASKS) * n_layers * 2  # down/up, tasks, layers, positions
+    assert all(layer.rule is None for layer in layers)
+    # Every layer's effective weight uses that very tensor: its gradient collects from all.
+    outputs_sum = sum(layer.weight(method.phm_rule).sum() for layer in layers)
+    outputs_sum.backward()
+    assert method.phm_rule.grad is not None and method.phm_rule.grad.abs().sum() > 0
+
+
+def test_phm_adapter_has_a_rule_per_phm_layer():
+    method = attach("phm-adapter", BACKBONES["t5"]())
+    layers = phm_layers(method)
+    assert method.phm_rule is None
+    assert len({id(layer.rule) for layer in layers}) == len(layers)
+    assert all(layer.rule.shape == (12, 12, 12) and layer.fast is not None for layer in layers)
+
+
+def test_phm_weight_is_the_sum_of_kronecker_products():
+    layer = PHMLinear(12, 8, phm_dim=4, rank=2, own_rule=True, rule_init_std=1.0)
+    fast = torch.einsum("ipr,iqr->ipq", layer.fast_left, layer.fast_right)
+    expected = sum(torch.kron(layer.rule[i], fast[i]) for i in range(4))
+    torch.testing.assert_close(layer.weight(), expected)
+    torch.testing.assert_close(kronecker_sum(layer.rule, fast), expected)
+    assert layer.weight().shape == (8, 12)
+
+
+def count_calls(modules) -> list[int]:
+    calls = [0]
+    for module in modules:
+        module.register_forward_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
+    return calls
+
+
+@pytest.mark.parametrize("name", ["hyperformer++", "hyperformer"])
+def test_generators_run_once_per_set_task_not_once_per_layer(architecture, name):
+    backbone = BACKBONES[architecture]()
+    method = attach(name, backbone)
+    generators = method.generator_modules()
+    stacks = 2 if architecture == "t5" else 1
+    assert len(generators) == (stacks if name == "hyperformer++" else 1)
+    calls = count_calls(generators)
+    method.set_task(0)
+    assert calls[0] == len(generators)  # one batched call per stack (++) or for the model
+    outputs(backbone, batch())
+    outputs(backbone, batch())
+    assert calls[0] == len(generators)  # forward passes only index the generated weights
+    method.set_task(1)
+    assert calls[0] == 2 * len(generators)
+
+
+@pytest.mark.parametrize("name", ["hyperformer++", "hyperformer"])
+def test_generated_weights_differ_by_task_layer_and_position(name):
+    method = attach(name, BACKBONES["t5"]())
+    method.set_task(0)
+    task0 = method.generated["decoder"]["down_weight"]
+    method.set_task(1)
+    task1 = method.generated["decoder"]["down_weight"]
+    assert task0.shape == (3, 2, 12, 48)  # layers, positions, bottleneck, hidden
+    assert not torch.allclose(task0, task1)
+    assert not torch.allclose(task1[0], task1[1])  # layers
+    assert not torch.allclose(task1[:, 0], task1[:, 1])  # attention vs feed-forward
+    assert not torch.allclose(method.generated["encoder"]["down_weight"][0], task1[0])  # stacks
+
+
+def test_generation_runs_inside_autograd():
+    method = attach("hyperformer++", BACKBONES["bert"]())
+    method.set_task(0)
+    assert method.generated["encoder"]["up_weight"].requires_grad
+    with torch.no_grad():  # evaluation: no graph kept
+        method.set_task(0)
+    assert not method.generated["encoder"]["up_weight"].requires_grad
+
+
+def test_hyperformer_plus_plus_shares_one_hypernetwork_per_stack():
+    method = attach("hyperformer++", BACKBONES["t5"]())
+    assert set(method.hypernetworks.keys()) == {"encoder", "decoder"}
+    assert method.layer_embeddings["decoder"].shape == (3, 64)
+    assert method.position_embeddings["encoder"].shape == (2, 64)
+    assert set(method.task_embeddings.keys()) == set(TASKS)
+    source = method.hypernetworks["encoder"].projector_hidden.weight
+    assert source.shape == (1, 128, 3 * 64)  # 192 -> 128 -> 64
+    assert method.hypernetworks["encoder"].projector_out.weight.shape == (1, 64, 128)
