@@ -15,6 +15,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
@@ -84,12 +85,38 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
+def _unknown_option(err: MissingConfigException) -> str:
+    """Hydra's 'Could not find' message, as one line: the group, the value and the options."""
+    first = str(err).strip().splitlines()[0]
+    if err.missing_cfg_file and err.options:
+        group, _, value = err.missing_cfg_file.rpartition("/")
+        return f"{group}={value}: unknown option; one of: {', '.join(sorted(err.options))}"
+    return first
+
+
 def main() -> None:
     _quiet_environment()
     app = hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(
         _task_function
     )
-    app()
+    # Hydra prints errors raised outside a job (composition, the sweeper's own checks) itself,
+    # with exit 1; with HYDRA_FULL_ERROR it raises them, and they get our one line and exit 2
+    previous = os.environ.get("HYDRA_FULL_ERROR")
+    user_asked_for_tracebacks = previous == "1"
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        app()
+    except MissingConfigException as err:
+        _fail(_unknown_option(err))
+    except (ConfigError, DataError, ConfigCompositionException, OverrideParseException) as err:
+        if user_asked_for_tracebacks:
+            raise
+        _fail(" ".join(str(err).split()))
+    finally:
+        if previous is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = previous
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ from hyperpeft.errors import DataError
 from hyperpeft.methods import build_method
 from hyperpeft.methods.accounting import count_parameters
 from hyperpeft.report_table import print_parameter_table
+from hyperpeft.sweeps.callback import OptunaPruningCallback
 from hyperpeft.tasks import get_task, missing_files
+from hyperpeft.tracking.wandb import log_run_summary
 from hyperpeft.training.callbacks import BestWeights, StepTimer, peak_memory_mb
 from hyperpeft.training.checkpoints import (
     RESUME_FILE,
@@ -176,7 +178,11 @@ def run(cfg: DictConfig, run_dir: Path) -> dict:
     )
     best = BestWeights(run_dir / "checkpoint", metadata)
     timer = StepTimer()
-    trainer, logger = build_trainer(cfg, run_dir, [best, timer])
+    callbacks: list = [best, timer]
+    pruning = OptunaPruningCallback.from_config(cfg)  # None outside an Optuna sweep
+    if pruning is not None:
+        callbacks.append(pruning)
+    trainer, logger = build_trainer(cfg, run_dir, callbacks)
 
     if cfg.trainer.max_steps > 0:
         try:
@@ -219,12 +225,13 @@ def run(cfg: DictConfig, run_dir: Path) -> dict:
             ),
         }
     )
+    if logger is not None:
+        shares = results["task_proportions"].items()
+        logger.log_metrics({f"proportion/{name}": share for name, share in shares})
     if trainer.is_global_zero:
         write_json_atomic(run_dir / RESULTS_FILE, results)
-        if logger is not None and hasattr(logger, "log_hyperparams"):
-            logger.log_metrics(
-                {f"proportion/{name}": share for name, share in results["task_proportions"].items()}
-            )
+    if cfg.logger.name == "wandb":
+        log_run_summary(logger, results)
     return {
         "score": results["validation_score"],
         "trainable": params["trainable"],

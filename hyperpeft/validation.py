@@ -12,8 +12,8 @@ def _positive(cfg: DictConfig, key: str, allow_zero: bool = False) -> None:
     value = cfg
     for part in key.split("."):
         value = value[part]
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low_ok:
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not numeric or not (value >= 0 if allow_zero else value > 0):
         bound = ">= 0" if allow_zero else "> 0"
         raise ConfigError(key, value, f"must be a number {bound}")
 

@@ -65,6 +65,7 @@ def test_defaults_validate():
         ("trainer.warmup_ratio=1.5", "trainer.warmup_ratio"),
         ("trainer.learning_rate=-0.1", "trainer.learning_rate"),
         ("hardware=gpu", "hardware"),
+        ("trainer.max_steps=lots", "trainer.max_steps"),
     ],
 )
 def test_bad_values_name_their_key(override, key):

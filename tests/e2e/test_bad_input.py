@@ -89,3 +89,13 @@ def test_a_checkpoint_of_another_method_is_refused(cli, tmp_path):
         )
     )
     assert "checkpoint=" in line and "method" in line
+
+
+def test_an_unknown_method_lists_the_options(cli):
+    line = _one_line_error(cli("method=nope"))
+    assert line.startswith("error: method=nope: unknown option; one of: adapter, bitfit")
+
+
+def test_an_unknown_key_is_one_line(cli):
+    line = _one_line_error(cli("trainer.max_stepz=3"))
+    assert "trainer.max_stepz" in line

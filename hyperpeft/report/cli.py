@@ -1,0 +1,144 @@
+"""`hyperpeft-report DIR`: turn a run, multirun or sweep folder into `report.md` and a plot.
+
+    hyperpeft-report outputs/multirun/2025-01-01_12-00-00
+    hyperpeft-report outputs/multirun/... --study outputs/optuna/compacter_rank.db --out reports/
+
+Every results.json below DIR becomes a row (dry runs are listed without a score and left out of
+the plot). With --study, the study's trials are summarised too, and the runs its trials wrote are
+added wherever they live.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from hyperpeft.errors import ConfigError, DataError
+from hyperpeft.report.collect import RunResult, collect, load_results
+from hyperpeft.report.plot import write_plot
+from hyperpeft.report.table import front_table, means_table, runs_table
+
+REPORT_FILE = "report.md"
+PLOT_FILE = "score_vs_params.png"
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Report:
+    markdown: Path
+    plot: Path
+    rows: list[RunResult]
+    front: list[RunResult]
+    warnings: list[str]
+
+
+def write_report(
+    root: Path,
+    out_dir: Path | None = None,
+    study: str | None = None,
+    study_name: str | None = None,
+) -> Report:
+    """Collect the runs below `root` (and the study's), write the markdown and the PNG."""
+    rows, warnings = collect(root)
+    study_obj = None
+    if study is not None:
+        from hyperpeft.report.study import load_study, trial_results
+
+        study_obj = load_study(study, study_name)
+        known = {row.run_dir for row in rows}
+        extra = [p for p in trial_results(study_obj) if p.parent.resolve() not in known]
+        more, more_warnings = load_results(extra)
+        rows, warnings = rows + more, warnings + more_warnings
+    if not rows and study_obj is None:
+        raise DataError(
+            f"no results.json below {root}: give the folder of a `hyperpeft` run, multirun or sweep"
+        )
+    out_dir = root if out_dir is None else out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plot_path = out_dir / PLOT_FILE
+    front = write_plot(rows, plot_path)
+    markdown = _markdown(root, rows, front, plot_path, out_dir, study_obj)
+    markdown_path = out_dir / REPORT_FILE
+    markdown_path.write_text(markdown, encoding="utf-8")
+    return Report(markdown_path, plot_path, rows, front, warnings)
+
+
+def _markdown(
+    root: Path,
+    rows: list[RunResult],
+    front: list[RunResult],
+    plot_path: Path,
+    out_dir: Path,
+    study: object | None,
+) -> str:
+    dry = sum(row.dry_run for row in rows)
+    parts = [
+        f"# hyperpeft report: {root}",
+        "",
+        f"{len(rows)} runs, of which {dry} dry (listed without a score, not plotted).",
+        "",
+        f"![score against trainable parameters]({plot_path.relative_to(out_dir)})",
+        "",
+        "## Pareto front (highest score for fewest trainable parameters)",
+        "",
+        front_table(front, root) if front else "No trained run to compare.",
+        "",
+        "## Mean over seeds",
+        "",
+        means_table(rows),
+        "",
+        "## Runs",
+        "",
+        runs_table(rows, root),
+        "",
+    ]
+    if study is not None:
+        from hyperpeft.report.study import study_section
+
+        parts += [study_section(study), ""]
+    return "\n".join(parts)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hyperpeft-report",
+        description="Table and plot of score against trainable parameters for a run folder.",
+    )
+    parser.add_argument("dir", type=Path, help="a run, multirun or sweep folder")
+    parser.add_argument(
+        "--study", help="Optuna storage: URL (sqlite:///x.db, journal:///x) or file"
+    )
+    parser.add_argument("--study-name", help="study in that storage (default: its only study)")
+    parser.add_argument(
+        "--out", type=Path, help="where to write report.md and the PNG (default: DIR)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console()
+    errors = Console(stderr=True)
+    try:
+        report = write_report(args.dir, args.out, args.study, args.study_name)
+    except (ConfigError, DataError) as error:
+        errors.print(f"hyperpeft-report: {error}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_BAD_INPUT
+    for warning in report.warnings:
+        errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    plotted = sum(row.plottable for row in report.rows)
+    console.print(
+        f"{len(report.rows)} runs, {plotted} plotted, {len(report.front)} on the Pareto front"
+    )
+    console.print(f"Table: {report.markdown}", highlight=False, soft_wrap=True)
+    console.print(f"Plot:  {report.plot}", highlight=False, soft_wrap=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Experiment tracking beyond the local results.json: Weights & Biases (`tracking.wandb`)."""
