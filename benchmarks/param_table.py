@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+import transformers
 from hydra import compose, initialize_config_dir
 
 from hyperpeft.cli import config_dir
@@ -42,6 +43,8 @@ def measure(model: str, method: str, task: str) -> dict:
 
 
 def main() -> None:
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
     parser.add_argument("--methods", nargs="+", default=METHODS)
