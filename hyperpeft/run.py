@@ -20,7 +20,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from hyperpeft.backbones import load_backbone
 from hyperpeft.data.datamodule import MultiTaskDataModule
 from hyperpeft.data.task_data import build_task_data
-from hyperpeft.errors import DataError
+from hyperpeft.errors import ConfigError, DataError
 from hyperpeft.methods import build_method
 from hyperpeft.methods.accounting import count_parameters
 from hyperpeft.report_table import print_parameter_table
@@ -68,6 +68,17 @@ def check_data_present(tasks: list[Any], data_dir: str | None) -> None:
     )
 
 
+def check_model_fits(cfg: DictConfig, backbone: Any) -> None:
+    """Pairs that cannot work: inputs longer than the model's position table."""
+    positions = getattr(backbone.model.config, "max_position_embeddings", None)
+    if positions is not None and cfg.model.max_length > positions:
+        raise ConfigError(
+            "model.max_length",
+            cfg.model.max_length,
+            f"{cfg.model.name} has {positions} positions; use at most that",
+        )
+
+
 def run_metadata(cfg: DictConfig) -> dict:
     """What a checkpoint records so it can be rebuilt and checked against a later run."""
     return {
@@ -84,6 +95,7 @@ def build_module(cfg: DictConfig, dry_run: bool = False) -> tuple[MultiTaskModul
     tasks = [get_task(name, cfg.task.get("custom")) for name in cfg.task.tasks]
     device = "meta" if dry_run and not cfg.model.pretrained else None
     backbone = load_backbone(cfg.model, with_tokenizer=not dry_run, device=device)
+    check_model_fits(cfg, backbone)
     method = build_method(cfg.method, backbone, [task.name for task in tasks])
     learning_rate = cfg.trainer.learning_rate or method.learning_rate
     max_steps = int(cfg.trainer.max_steps)

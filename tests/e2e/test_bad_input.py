@@ -99,3 +99,23 @@ def test_an_unknown_method_lists_the_options(cli):
 def test_an_unknown_key_is_one_line(cli):
     line = _one_line_error(cli("trainer.max_stepz=3"))
     assert "trainer.max_stepz" in line
+
+
+def test_inputs_longer_than_the_position_table(cli):
+    line = _one_line_error(cli("model=tiny-bert", "model.max_length=4096", *FAST))
+    assert line.startswith("error: model.max_length=4096: tiny-bert has 128 positions")
+
+
+def test_a_loss_that_turns_nan_stops_the_run_with_one_line(cli, tmp_path):
+    outcome = cli(
+        "model=tiny-bert",
+        "method=full",
+        "task=rte",
+        "trainer.learning_rate=1e30",
+        "trainer.gradient_clip=0",
+        "trainer.warmup_ratio=0",
+        *FAST,
+    )
+    line = _one_line_error(outcome)
+    assert "the training loss became" in line and "step" in line
+    assert not (tmp_path / "run" / "results.json").exists()
