@@ -15,19 +15,10 @@ import transformers
 from hydra import compose, initialize_config_dir
 
 from hyperpeft.cli import config_dir
+from hyperpeft.methods import METHOD_NAMES
 from hyperpeft.run import build_module, parameter_table, run_metadata
 
-METHODS = [
-    "adapter",
-    "compacter",
-    "compacter++",
-    "phm-adapter",
-    "hyperformer",
-    "hyperformer++",
-    "lora",
-    "bitfit",
-    "full",
-]
+METHODS = [name for name in METHOD_NAMES if name != "full"] + ["full"]
 SETTINGS = {
     "t5-base": ["model=t5-base", "model.pretrained=false"],
     "minilm": ["model=minilm"],
