@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import BACKBONES, attach, batch, outputs, train_steps
 from safetensors.torch import load_file, save_file
+
+from tests.methods.conftest import BACKBONES, attach, batch, outputs, train_steps
 
 
 def trainable_state(backbone, method) -> dict[str, torch.Tensor]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BACKBONES, TASKS, method_cfg
 from omegaconf import OmegaConf
 
 from hyperpeft.backbones.backbone import Backbone
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods import METHOD_NAMES, build_method, method_config
+from tests.methods.conftest import BACKBONES, TASKS, method_cfg
 
 
 def error(cfg, backbone=None, tasks=TASKS) -> ConfigError:

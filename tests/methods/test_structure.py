@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import BACKBONES, TASKS, attach, batch, outputs
 
 from hyperpeft.methods.layers.phm import PHMLinear, kronecker_sum
+from tests.methods.conftest import BACKBONES, TASKS, attach, batch, outputs
 
 
 def phm_layers(method) -> list[PHMLinear]:
