@@ -62,6 +62,15 @@ def _task_function(cfg: DictConfig) -> dict | None:
     hydra_cfg = HydraConfig.get()
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     try:
+        if multirun and cfg.hardware.strategy == "ddp":
+            # Lightning starts rank 1 by re-running the command line: under -m that is the whole
+            # multirun (or sweep) again, not this job; refuse rather than hang at the rendezvous
+            raise ConfigError(
+                "hardware",
+                cfg.hardware.name,
+                "DDP inside -m multiruns and sweeps is not supported yet; "
+                "run multi-process jobs one at a time without -m",
+            )
         return run(cfg, Path(hydra_cfg.runtime.output_dir))
     except MissingMandatoryValue as err:
         if multirun:

@@ -29,11 +29,12 @@ def build_logger(cfg: DictConfig, run_dir: Path) -> Any:
     raise ConfigError("logger", name, f"one of: {', '.join(LOGGERS)}")
 
 
-def _strategy(hardware: DictConfig) -> Any:
+def _strategy(hardware: DictConfig, num_tasks: int) -> Any:
     if hardware.strategy != "ddp":
         return hardware.strategy
     backend = "nccl" if hardware.accelerator == "gpu" else "gloo"
-    return DDPStrategy(process_group_backend=backend, find_unused_parameters=False)
+    # a batch holds one task, so the other tasks' heads and adapters get no gradient that step
+    return DDPStrategy(process_group_backend=backend, find_unused_parameters=num_tasks > 1)
 
 
 def build_trainer(
@@ -48,7 +49,7 @@ def build_trainer(
         accelerator=hardware.accelerator,
         devices=hardware.devices,
         num_nodes=hardware.num_nodes,
-        strategy=_strategy(hardware),
+        strategy=_strategy(hardware, len(cfg.task.tasks)),
         precision=hardware.precision,
         max_steps=max_steps,
         max_epochs=-1,
