@@ -17,11 +17,13 @@ install:
 	$(BIN)/pip install torch==$(TORCH_VERSION)
 	$(BIN)/pip install -e '.[dev]'
 
+# the fast tests on both cores, then the slow ones (real models, two threads each) on their own
 test:
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q -m "not slow" -n 2
+	$(BIN)/python -m pytest tests -q -m slow
 
 test-fast:
-	$(BIN)/python -m pytest tests -q -m "not slow"
+	$(BIN)/python -m pytest tests -q -m "not slow" -n 2
 
 lint:
 	$(BIN)/ruff check hyperpeft hydra_plugins tests benchmarks

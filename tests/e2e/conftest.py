@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.cli_inprocess import run_cli_inprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 HYPERPEFT = Path(sys.executable).with_name("hyperpeft")
 FAST = (
@@ -48,5 +50,17 @@ def hyperpeft(tmp_path):
             command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout
         )
         return Finished(done.returncode, done.stdout, done.stderr, run_dir)
+
+    return call
+
+
+@pytest.fixture
+def cli(capsys, tmp_path, monkeypatch):
+    """`cli(*overrides)` runs the entry point in-process (no import cost), cwd = tmp_path."""
+    monkeypatch.setenv("HYPERPEFT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+
+    def call(*overrides: str, run_dir=None):
+        return run_cli_inprocess(capsys, run_dir or tmp_path / "run", *overrides)
 
     return call

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.cli_inprocess import run_cli_inprocess
 from tests.e2e.conftest import FAST
 
 
@@ -17,17 +16,6 @@ def _one_line_error(outcome) -> str:
     lines = [line for line in outcome.stderr.splitlines() if line.startswith("error: ")]
     assert len(lines) == 1, outcome.stderr[-3000:]
     return lines[0]
-
-
-@pytest.fixture
-def cli(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv("HYPERPEFT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)
-
-    def call(*overrides: str, run_dir=None):
-        return run_cli_inprocess(capsys, run_dir or tmp_path / "run", *overrides)
-
-    return call
 
 
 @pytest.mark.parametrize(

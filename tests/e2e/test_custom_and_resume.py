@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 import signal
 import subprocess
@@ -25,11 +26,11 @@ def _write_sentiment_csv(path, rows: int, seed: int) -> None:
             writer.writerow([f"the film was {word} and {rng.choice(good + bad)}", int(positive)])
 
 
-def test_custom_csv_task_end_to_end(hyperpeft, tmp_path):
+def test_custom_csv_task_end_to_end(cli, tmp_path):
     train, dev = tmp_path / "train.csv", tmp_path / "dev.csv"
     _write_sentiment_csv(train, 80, 0)
     _write_sentiment_csv(dev, 40, 1)
-    finished = hyperpeft(
+    finished = cli(
         "model=tiny-bert",
         "method=full",
         "task=custom",
@@ -42,31 +43,33 @@ def test_custom_csv_task_end_to_end(hyperpeft, tmp_path):
         "+task.custom.reviews.metrics=[accuracy,f1]",
         *FAST,
     )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    metrics = finished.results["metrics"]["reviews"]
+    assert finished.code == 0, finished.stderr[-3000:]
+    metrics = json.loads((tmp_path / "run" / "results.json").read_text())["metrics"]["reviews"]
     assert set(metrics) == {"accuracy", "f1", "score"}
     assert metrics["score"] == pytest.approx((metrics["accuracy"] + metrics["f1"]) / 2)
 
 
-def test_saved_checkpoint_evaluates_to_the_same_numbers(hyperpeft, tmp_path):
-    first = hyperpeft("model=tiny-bert", "method=full", "task=rte", *FAST)
-    assert first.returncode == 0, first.stderr[-3000:]
-    again = hyperpeft(
+def test_saved_checkpoint_evaluates_to_the_same_numbers(cli, tmp_path):
+    first = cli("model=tiny-bert", "method=lora", "task=rte", *FAST)
+    assert first.code == 0, first.stderr[-3000:]
+    again = cli(
         "model=tiny-bert",
-        "method=full",
+        "method=lora",
         "task=rte",
-        f"checkpoint={first.run_dir / 'checkpoint'}",
+        f"checkpoint={tmp_path / 'run' / 'checkpoint'}",
         *[o for o in FAST if not o.startswith("trainer.max_steps")],
         "trainer.max_steps=0",
         run_dir=tmp_path / "eval",
     )
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert again.results["metrics"] == first.results["metrics"]
+    assert again.code == 0, again.stderr[-3000:]
+    trained = json.loads((tmp_path / "run" / "results.json").read_text())
+    evaluated = json.loads((tmp_path / "eval" / "results.json").read_text())
+    assert evaluated["metrics"] == trained["metrics"]
 
 
 def test_an_interrupted_run_resumes_to_the_same_result(hyperpeft, tmp_path):
     budget = [o for o in FAST if not o.startswith(("trainer.max_steps", "trainer.eval_every"))]
-    budget += ["trainer.max_steps=160", "trainer.eval_every=20", "data.max_eval_examples=8"]
+    budget += ["trainer.max_steps=100", "trainer.eval_every=20", "data.max_eval_examples=8"]
     args = ["model=tiny-bert", "method=full", "task=rte", *budget]
     whole = hyperpeft(*args, run_dir=tmp_path / "whole")
     assert whole.returncode == 0, whole.stderr[-3000:]
@@ -85,7 +88,7 @@ def test_an_interrupted_run_resumes_to_the_same_result(hyperpeft, tmp_path):
 
     resumed = hyperpeft(*args, f"trainer.resume={run_dir}", run_dir=run_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert resumed.results["steps"] == 160
+    assert resumed.results["steps"] == 100
     assert resumed.results["metrics"] == whole.results["metrics"]
     assert resumed.results["validation_score"] == whole.results["validation_score"]
     assert resumed.results["best_step"] == whole.results["best_step"]
