@@ -140,6 +140,9 @@ def load_backbone(
             f"has {len(tokenizer)} tokens but the model's vocabulary holds {model.config.vocab_size}",
         )
     _align_special_tokens(model, tokenizer)
+    # from_pretrained hands back a model in eval mode and Lightning keeps the mode it finds:
+    # without this, pretrained backbones would train with dropout off
+    model.train()
     hidden = getattr(model.config, "d_model", None) or model.config.hidden_size
     return Backbone(
         model=model,
