@@ -29,8 +29,8 @@ def measure(model: str, method: str, task: str) -> dict:
     overrides = [*SETTINGS[model], f"method={method}", f"task={task}"]
     with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         cfg = compose(config_name="config", overrides=overrides)
-    module, tasks, _ = build_module(cfg, dry_run=True)
-    return parameter_table(module, len(tasks), run_metadata(cfg))
+    module, _, _ = build_module(cfg, dry_run=True)
+    return parameter_table(module, run_metadata(cfg))
 
 
 def main() -> None:

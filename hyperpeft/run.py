@@ -19,6 +19,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from hyperpeft.backbones import load_backbone
 from hyperpeft.data.datamodule import MultiTaskDataModule
+from hyperpeft.data.sampler import temperature_probabilities
 from hyperpeft.data.task_data import build_task_data
 from hyperpeft.errors import ConfigError, DataError
 from hyperpeft.methods import build_method
@@ -112,7 +113,7 @@ def build_module(cfg: DictConfig, dry_run: bool = False) -> tuple[MultiTaskModul
     return module, tasks, backbone
 
 
-def parameter_table(module: MultiTaskModule, num_tasks: int, metadata: dict) -> dict:
+def parameter_table(module: MultiTaskModule, metadata: dict) -> dict:
     extra = (module.heads,) if module.heads is not None else ()
     params = count_parameters(module.backbone, module.method, extra_modules=extra)
     params["checkpoint_bytes"] = checkpoint_bytes(module.trainable_state_dict(), metadata)
@@ -138,7 +139,7 @@ def run(cfg: DictConfig, run_dir: Path) -> dict:
     module, tasks, backbone = build_module(cfg, dry_run=cfg.dry_run)
     if cfg.checkpoint:
         load_trained_weights(module, cfg.checkpoint, metadata)
-    params = parameter_table(module, len(tasks), metadata)
+    params = parameter_table(module, metadata)
     print_parameter_table(params, cfg.method.name, cfg.model.name, len(tasks))
     results: dict[str, Any] = {
         "method": cfg.method.name,
@@ -213,9 +214,10 @@ def run(cfg: DictConfig, run_dir: Path) -> dict:
         load_trained_weights(module, weights, metadata)
     trainer.test(module, datamodule=datamodule, verbose=False)
 
+    sizes = [data.size("train") for data in task_data]
     counts = module.task_counts
     total = max(sum(counts), 1)
-    validation = getattr(best, "best_metrics", module.last_metrics.get("validation", {}))
+    validation = best.best_metrics or module.last_metrics.get("validation", {})
     results.update(
         {
             "score": module.last_metrics["test"]["score"],
@@ -231,7 +233,7 @@ def run(cfg: DictConfig, run_dir: Path) -> dict:
             "task_probabilities": dict(
                 zip(
                     [t.name for t in tasks],
-                    datamodule.make_train_sampler().probabilities.tolist(),
+                    temperature_probabilities(sizes, cfg.task.temperature).tolist(),
                     strict=True,
                 )
             ),

@@ -34,6 +34,7 @@ class BestWeights(pl.Callback):
         self.best_score = float("-inf")
         self.best_step = -1
         self.best_state: dict[str, torch.Tensor] | None = None
+        self.best_metrics: dict[str, Any] = {}
         self.last_step = -1
         self.stop_requested = False
         self._saved_on_stop = False

@@ -37,17 +37,31 @@ class Finished:
         return json.loads((self.run_dir / "results.json").read_text())
 
 
+def run_command(
+    command: Path, *args: str, cwd: Path, env: dict | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
+    """One of the project's commands as a user runs it: stdin closed (nothing may prompt), the
+    token cache inside `cwd` unless `env` says otherwise."""
+    full_env = {"HYPERPEFT_CACHE_DIR": str(cwd / "cache"), **os.environ, **(env or {})}
+    return subprocess.run(
+        [str(command), *args],
+        cwd=cwd,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @pytest.fixture
 def hyperpeft(tmp_path):
     """`hyperpeft(*overrides)` runs the CLI with its output folder in tmp_path."""
-    env = dict(os.environ)
-    env.setdefault("HYPERPEFT_CACHE_DIR", str(tmp_path / "cache"))
 
     def call(*overrides: str, run_dir: Path | None = None, timeout: int = 600) -> Finished:
         run_dir = run_dir or tmp_path / "run"
-        command = [str(HYPERPEFT), *overrides, f"hydra.run.dir={run_dir}"]
-        done = subprocess.run(
-            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout
+        done = run_command(
+            HYPERPEFT, *overrides, f"hydra.run.dir={run_dir}", cwd=tmp_path, timeout=timeout
         )
         return Finished(done.returncode, done.stdout, done.stderr, run_dir)
 

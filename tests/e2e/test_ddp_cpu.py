@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import HYPERPEFT
+from tests.e2e.conftest import HYPERPEFT, run_command
 
 BATCH = 8
 STEPS = 4
@@ -73,21 +72,11 @@ def test_two_ranks_train_on_the_same_task_sequence(tmp_path):
     trace.mkdir()
     (hook / "sitecustomize.py").write_text(TRACE_HOOK)
     env = {
-        **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
         "HYPERPEFT_TEST_TRACE": str(trace),
-        "HYPERPEFT_CACHE_DIR": str(tmp_path / "cache"),
     }
     # no hydra.run.dir: rank 1 must find rank 0's timestamped folder through Lightning's relaunch
-    done = subprocess.run(
-        [str(HYPERPEFT), *RUN],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=500,
-    )
+    done = run_command(HYPERPEFT, *RUN, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
 
     written = list(tmp_path.rglob("results.json"))
@@ -114,15 +103,7 @@ def test_two_ranks_train_on_the_same_task_sequence(tmp_path):
 def test_ddp_inside_a_multirun_is_refused_with_one_line(tmp_path):
     """Lightning would relaunch the whole multirun as rank 1; the job is refused instead."""
     single_task = [o for o in RUN if not o.startswith("task")] + ["task=rte", "seed=7"]
-    done = subprocess.run(
-        [str(HYPERPEFT), "-m", *single_task],
-        cwd=tmp_path,
-        env={**os.environ, "HYPERPEFT_CACHE_DIR": str(tmp_path / "cache")},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=500,
-    )
+    done = run_command(HYPERPEFT, "-m", *single_task, cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-3000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and errors[0].startswith("error: hardware='ddp-cpu': DDP inside -m")

@@ -8,7 +8,6 @@ one folder, with the study read back through Optuna's own API after each.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ import optuna
 import pytest
 from optuna.trial import FrozenTrial, TrialState
 
-from tests.e2e.conftest import HYPERPEFT
+from tests.e2e.conftest import HYPERPEFT, run_command
 
 REPORT = HYPERPEFT.with_name("hyperpeft-report")
 STUDY = "compacter_rank"
@@ -49,16 +48,7 @@ class Sweep:
 
 
 def _call(root: Path, command: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HYPERPEFT_CACHE_DIR": str(root / "cache")}
-    done = subprocess.run(
-        [str(command), *args],
-        cwd=root,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_command(command, *args, cwd=root)
     assert done.returncode == 0, f"{command.name} {' '.join(args)}\n{done.stderr[-3000:]}"
     return done
 

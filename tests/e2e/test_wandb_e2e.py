@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import os
 import struct
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import HYPERPEFT
+from tests.e2e.conftest import HYPERPEFT, run_command
 
 RUN = (
     "logger=wandb",
@@ -80,15 +79,8 @@ def test_offline_run_without_credentials_holds_table_and_scores(tmp_path):
         HYPERPEFT_CACHE_DIR=str(tmp_path / "cache"),
     )
     run_dir = tmp_path / "run"
-    done = subprocess.run(
-        [str(HYPERPEFT), *RUN, f"hydra.run.dir={run_dir}"],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,  # a login prompt would read EOF here and fail the run
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # stdin is closed: a login prompt would read EOF and fail the run
+    done = run_command(HYPERPEFT, *RUN, f"hydra.run.dir={run_dir}", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     output = done.stdout + done.stderr
     assert "API key" not in output and "wandb login" not in output
