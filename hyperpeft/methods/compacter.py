@@ -5,6 +5,7 @@ All three are bottleneck adapters whose projections are PHM layers:
   model (down and up, every layer and stack, every task), as the reference code does;
 - compacter++: the same, with adapters after the feed-forward block only;
 - phm-adapter: full-rank fast weights and a rule per PHM layer, n=12.
+Initialisation follows the reference code: fast weights in `layers.phm`, rules below.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from hyperpeft.methods.layers.phm import PHMBottleneck, new_rule
 from hyperpeft.methods.registry import register
 from hyperpeft.methods.task_adapters import TaskAdapterMethod
 
+# The reference code's rule inits (rabeehk/compacter): a shared rule is N(0, phm_init_range), 1e-4
+# in its Compacter configs; a rule per PHM layer is N(0, 0.01), hard-coded in its PHM layer.
+SHARED_RULE_INIT_STD = 1e-4
+LAYER_RULE_INIT_STD = 1e-2
+
 
 @dataclass
 class CompacterConfig(BottleneckConfig):
@@ -34,7 +40,13 @@ class CompacterConfig(BottleneckConfig):
     shared_rule: bool = field(
         default=True, metadata={"help": "One rule tensor A for every PHM layer of the model."}
     )
-    rule_init_std: float = field(default=1e-4, metadata={"help": "Std of the rule's normal init."})
+    rule_init_std: float | None = field(
+        default=None,
+        metadata={
+            "help": "Std of the rules' normal init; null: the reference's, phm_init_range 1e-4 "
+            "for a shared rule, 1e-2 for a rule per PHM layer."
+        },
+    )
 
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-3}
 
@@ -49,8 +61,13 @@ class CompacterConfig(BottleneckConfig):
             raise ConfigError(
                 "method.phm_rank", self.phm_rank, "an integer > 0, or null for full rank"
             )
-        if self.rule_init_std < 0:
-            raise ConfigError("method.rule_init_std", self.rule_init_std, "a number >= 0")
+        if self.rule_init_std is not None and self.rule_init_std < 0:
+            raise ConfigError("method.rule_init_std", self.rule_init_std, "a number >= 0, or null")
+
+    def resolved_rule_init_std(self) -> float:
+        if self.rule_init_std is not None:
+            return self.rule_init_std
+        return SHARED_RULE_INIT_STD if self.shared_rule else LAYER_RULE_INIT_STD
 
 
 @dataclass
@@ -78,7 +95,9 @@ class CompacterMethod(TaskAdapterMethod):
     ) -> None:
         super().__init__(name, config, backbone, task_names)
         self.phm_rule = (
-            new_rule(config.phm_dim, config.rule_init_std) if config.shared_rule else None
+            new_rule(config.phm_dim, config.resolved_rule_init_std())
+            if config.shared_rule
+            else None
         )
 
     def make_adapter(self) -> nn.Module:
@@ -89,7 +108,7 @@ class CompacterMethod(TaskAdapterMethod):
             self.config.phm_dim,
             self.config.phm_rank,
             own_rules=not self.config.shared_rule,
-            rule_init_std=self.config.rule_init_std,
+            rule_init_std=self.config.resolved_rule_init_std(),
         )
 
     def run_adapter(self, adapter: nn.Module, x: torch.Tensor) -> torch.Tensor:

@@ -23,13 +23,25 @@ def kronecker_sum(rule: torch.Tensor, fast: torch.Tensor) -> torch.Tensor:
     return torch.einsum("iab,icd->acbd", rule, fast).reshape(n * p, n * q)
 
 
-def glorot_uniform_(tensor: torch.Tensor, fan_in: int, fan_out: int) -> torch.Tensor:
-    bound = math.sqrt(6.0 / (fan_in + fan_out))
-    return nn.init.uniform_(tensor, -bound, bound)
+# The reference code (rabeehk/compacter, hypercomplex/inits.py) uses Xavier/Glorot with this gain.
+FAST_WEIGHT_GAIN = math.sqrt(2.0)
+
+
+def glorot_uniform_slices(*shape: int) -> nn.Parameter:
+    """A (n, a, b) parameter whose every slice [i] is Xavier-uniform on its own fans a + b.
+
+    The reference initialises each of the n fast matrices (or each factor of a low-rank one) on
+    its own, so the fans are the slice's two dimensions, never the stacked tensor's:
+    `U(-bound, bound)` with `bound = sqrt(2) * sqrt(6 / (a + b))`.
+    """
+    tensor = torch.empty(*shape)
+    for matrix in tensor:
+        nn.init.xavier_uniform_(matrix, gain=FAST_WEIGHT_GAIN)
+    return nn.Parameter(tensor)
 
 
 def new_rule(phm_dim: int, init_std: float) -> nn.Parameter:
-    """A PHM rule tensor `A` of shape (n, n, n), normal init (std 1e-4 in the Compacter paper)."""
+    """A PHM rule tensor `A` of shape (n, n, n), normal init N(0, init_std)."""
     return nn.Parameter(torch.empty(phm_dim, phm_dim, phm_dim).normal_(std=init_std))
 
 
@@ -37,7 +49,9 @@ class PHMLinear(nn.Module):
     """`y = x W^T + b` with a PHM weight; the rule is its own or passed in (shared rule).
 
     `rank=None` keeps full-rank fast weights (PHM-Adapter); `rank=r` factorises them (Compacter).
-    Glorot-uniform fans follow the reference implementation's stacked factor matrices.
+    Initialised as the reference code: every slice of the fast weights is Glorot-uniform (gain
+    sqrt(2)) on its own fans, so a full-rank `B_i` (out/n x in/n) has fans out/n + in/n, a left
+    factor `s_i` (out/n x r) out/n + r and a right factor `t_i` (in/n x r) in/n + r; zero bias.
     """
 
     def __init__(
@@ -53,16 +67,14 @@ class PHMLinear(nn.Module):
         n = phm_dim
         p, q = out_features // n, in_features // n
         if rank is None:
-            self.fast = nn.Parameter(glorot_uniform_(torch.empty(n, p, q), in_features, p))
+            self.fast = glorot_uniform_slices(n, p, q)
             self.register_parameter("fast_left", None)
             self.register_parameter("fast_right", None)
         else:
             self.register_parameter("fast", None)
             # B_i = fast_left[i] @ fast_right[i]^T: (p, r) @ (r, q)
-            self.fast_left = nn.Parameter(glorot_uniform_(torch.empty(n, p, rank), n * rank, p))
-            self.fast_right = nn.Parameter(
-                glorot_uniform_(torch.empty(n, q, rank), in_features, rank)
-            )
+            self.fast_left = glorot_uniform_slices(n, p, rank)
+            self.fast_right = glorot_uniform_slices(n, q, rank)
         self.rule = new_rule(n, rule_init_std) if own_rule else None
         self.bias = nn.Parameter(torch.zeros(out_features))
 
