@@ -1,14 +1,19 @@
 """`hyperformer` and `hyperformer++` (Karimi Mahabadi et al., ACL 2021).
 
 Adapter weights are not parameters but the output of hypernetworks conditioned on a trainable
-task embedding (one vector per task, shared by both stacks: the only per-task parameters).
-- hyperformer++: one hypernetwork per stack shared by all its layers and positions; its input is
-  [task embedding; layer-id embedding; position embedding].
-- hyperformer: a separate hypernetwork in every layer, conditioned on the task alone; all layers'
-  hypernetworks run as one batched call.
+task embedding (one vector per task, shared by both stacks: the only per-task parameters). Both
+have one hypernetwork per stack, shared by all its layers: a task projector over the concatenated
+embeddings, a LayerNorm, and linear generators. As in the reference code (rabeehk/hyperformer):
+- hyperformer (`hyperformer.json`, `unique_hyper_net`): input [task; layer id], a separate
+  generator per adapter position (attention, feed-forward);
+- hyperformer++ (`hyperformer++.json`, `efficient_unique_hyper_net`): input [task; layer id;
+  position], one generator shared by the positions too.
 Because a batch holds one task, `set_task` generates the weights of every layer and position in
 one batched call per stack (inside autograd, so it must run in the training step) and the hooks
-only index into them.
+only index into them. Generated weights serve the forward passes until a backward pass has run
+through them (the optimizer step that follows changes the parameters they came from) or a state
+dict is loaded; a forward pass after that, without a new `set_task`, is an error rather than a
+silent use of stale weights.
 """
 
 from __future__ import annotations
@@ -59,11 +64,14 @@ class HyperformerConfig(BottleneckConfig):
             raise ConfigError("method.init_std", self.init_std, "a number >= 0")
 
 
-class _HypernetworkMethod(Method):
-    """Shared machinery: task embeddings, generation in `set_task`, hooks that index into it."""
+class _StackHypernetworkMethod(Method):
+    """One hypernetwork per stack; task embeddings; generation in `set_task`; indexing hooks."""
 
     config: HyperformerConfig
     task_required_each_step = True
+    # hyperformer++ feeds a position embedding and shares one generator across positions;
+    # hyperformer has a generator (block of output rows) per position instead.
+    embeds_position: ClassVar[bool]
 
     def __init__(
         self, name: str, config: HyperformerConfig, backbone: Backbone, task_names: Sequence[str]
@@ -75,57 +83,109 @@ class _HypernetworkMethod(Method):
             config.bottleneck_size(self.hidden_size),
             config.conditional_layer_norm,
         )
+        e = config.task_embedding_dim
         self.task_embeddings = nn.ParameterDict(
-            {task: nn.Parameter(torch.randn(config.task_embedding_dim)) for task in task_names}
+            {task: nn.Parameter(torch.randn(e)) for task in task_names}
         )
         points = find_attach_points(backbone.model, self.architecture, config.positions)
         self.layers = layers_per_stack(points)
-        self.build_hypernetworks()
+        self.layer_embeddings = nn.ParameterDict(
+            {stack: nn.Parameter(torch.randn(n, e)) for stack, n in self.layers.items()}
+        )
+        if self.embeds_position:
+            self.position_embeddings = nn.ParameterDict(
+                {stack: nn.Parameter(torch.randn(len(self.positions), e)) for stack in self.layers}
+            )
+        generators = 1 if self.embeds_position else len(self.positions)
+        self.hypernetworks = nn.ModuleDict(
+            {
+                stack: HyperNetwork(
+                    (3 if self.embeds_position else 2) * e,
+                    config.projector_hidden_dim,
+                    config.source_dim,
+                    generators * self.layout.size,
+                    config.init_std,
+                    self.zero_rows(generators),
+                )
+                for stack in self.layers
+            }
+        )
         for point in points:
             self.hook_output(point.module, partial(self._adapt, point))
         # stack -> {tensor name: (layers, positions, *shape)}: the current task's adapters.
         self.generated: dict[str, dict[str, torch.Tensor]] | None = None
-        self._generated_version = -1
+        self._generated_is_current = False
+        self.register_load_state_dict_post_hook(lambda module, _: module.discard_generated())
 
-    def build_hypernetworks(self) -> None:
-        raise NotImplementedError
-
-    def zero_rows(self, positions: int = 1) -> tuple[slice, ...]:
-        """Generator rows that start at zero, per position: the generated biases (as a plain
+    def zero_rows(self, generators: int) -> tuple[slice, ...]:
+        """Generator rows that start at zero, per generator: the generated biases (as a plain
         adapter's) and the conditional layer norm's gamma and beta."""
         names = [n for n in self.layout.shapes if n != "down_weight" and n != "up_weight"]
         size = self.layout.size
         rows = [self.layout.rows(name) for name in names]
         return tuple(
-            slice(p * size + r.start, p * size + r.stop) for p in range(positions) for r in rows
+            slice(g * size + r.start, g * size + r.stop) for g in range(generators) for r in rows
+        )
+
+    def hypernetwork_inputs(self, stack: str, task_embedding: torch.Tensor) -> torch.Tensor:
+        """(layers, positions, 3e) for hyperformer++, (layers, 2e) for hyperformer."""
+        n_layers, n_positions = self.layers[stack], len(self.positions)
+        layer = self.layer_embeddings[stack]
+        task = task_embedding.expand(n_layers, -1)
+        if not self.embeds_position:
+            return torch.cat([task, layer], dim=-1)
+        e = task_embedding.shape[0]
+        return torch.cat(
+            [
+                task[:, None, :].expand(n_layers, n_positions, e),
+                layer[:, None, :].expand(n_layers, n_positions, e),
+                self.position_embeddings[stack][None, :, :].expand(n_layers, n_positions, e),
+            ],
+            dim=-1,
         )
 
     def generate(self, task_embedding: torch.Tensor) -> dict[str, torch.Tensor]:
-        """stack -> generated rows of shape (layers, positions, layout.size)."""
-        raise NotImplementedError
+        """stack -> generated rows of shape (layers, positions, layout.size): every layer and
+        position of a stack in one call of its hypernetwork."""
+        return {
+            stack: self.hypernetworks[stack](
+                self.hypernetwork_inputs(stack, task_embedding)
+            ).reshape(n_layers, len(self.positions), self.layout.size)
+            for stack, n_layers in self.layers.items()
+        }
 
     def generator_modules(self) -> list[nn.Module]:
         """The modules whose calls produce the weights (for tests counting calls)."""
-        raise NotImplementedError
+        return [net.generator for net in self.hypernetworks.values()]
 
     def set_task(self, task_index: int) -> None:
         super().set_task(task_index)
         rows = self.generate(self.task_embeddings[self.task_names[task_index]])
+        for tensor in rows.values():
+            if tensor.requires_grad:
+                tensor.register_hook(self._on_backward)
         self.generated = {stack: self.layout.split(r) for stack, r in rows.items()}
-        self._generated_version = self._parameters_version()
+        self._generated_is_current = True
 
-    def _parameters_version(self) -> int:
-        # In-place updates (optimizer steps, load_state_dict) bump tensor versions: weights
-        # generated before them are stale and would silently ignore the update.
-        return sum(p._version for p in self.parameters())
+    def _on_backward(self, grad: torch.Tensor) -> None:
+        # Gradients have reached the generated weights: the optimizer step that follows will
+        # change the parameters they came from, so they serve no further forward pass.
+        self._generated_is_current = False
+
+    def discard_generated(self) -> None:
+        """Forget the generated weights: the next forward pass needs `set_task` first. Called
+        when a state dict is loaded; call it after changing parameters by hand."""
+        self.generated = None
+        self._generated_is_current = False
 
     def _adapt(
         self, point: AttachPoint, module: nn.Module, args: Any, output: torch.Tensor
     ) -> torch.Tensor:
-        if self.generated is None or self._generated_version != self._parameters_version():
+        if self.generated is None or not self._generated_is_current:
             raise RuntimeError(
-                f"method {self.name}: call set_task(task_index) before every forward pass; "
-                "it generates the adapter weights from the current hypernetwork parameters"
+                f"method {self.name}: call set_task(task_index) before the forward passes of "
+                "every step; it generates the adapter weights from the current hypernetwork "
+                "parameters"
             )
         weights = self.generated[point.stack]
         at = (point.layer, self.positions.index(point.position))
@@ -142,77 +202,14 @@ class _HypernetworkMethod(Method):
 
 
 @register("hyperformer++", HyperformerConfig)
-class HyperformerPlusPlusMethod(_HypernetworkMethod):
-    """One hypernetwork per stack, fed [task; layer id; position] embeddings."""
+class HyperformerPlusPlusMethod(_StackHypernetworkMethod):
+    """Per stack: [task; layer id; position] -> projector -> LayerNorm -> one generator."""
 
-    def build_hypernetworks(self) -> None:
-        c = self.config
-        e = c.task_embedding_dim
-        self.layer_embeddings = nn.ParameterDict(
-            {stack: nn.Parameter(torch.randn(n, e)) for stack, n in self.layers.items()}
-        )
-        self.position_embeddings = nn.ParameterDict(
-            {stack: nn.Parameter(torch.randn(len(self.positions), e)) for stack in self.layers}
-        )
-        self.hypernetworks = nn.ModuleDict(
-            {
-                stack: HyperNetwork(
-                    1,
-                    3 * e,
-                    c.projector_hidden_dim,
-                    c.source_dim,
-                    self.layout.size,
-                    c.init_std,
-                    self.zero_rows(),
-                )
-                for stack in self.layers
-            }
-        )
-
-    def generate(self, task_embedding: torch.Tensor) -> dict[str, torch.Tensor]:
-        rows = {}
-        for stack, n_layers in self.layers.items():
-            n_positions, e = len(self.positions), task_embedding.shape[0]
-            inputs = torch.cat(
-                [
-                    task_embedding.expand(n_layers, n_positions, e),
-                    self.layer_embeddings[stack][:, None, :].expand(n_layers, n_positions, e),
-                    self.position_embeddings[stack][None, :, :].expand(n_layers, n_positions, e),
-                ],
-                dim=-1,
-            )
-            # One batched call for every layer and position of the stack.
-            out = self.hypernetworks[stack](inputs.reshape(1, n_layers * n_positions, 3 * e))
-            rows[stack] = out.reshape(n_layers, n_positions, self.layout.size)
-        return rows
-
-    def generator_modules(self) -> list[nn.Module]:
-        return [net.generator for net in self.hypernetworks.values()]
+    embeds_position = True
 
 
 @register("hyperformer", HyperformerConfig)
-class HyperformerMethod(_HypernetworkMethod):
-    """A hypernetwork per layer (groups of one batched module), fed the task embedding only."""
+class HyperformerMethod(_StackHypernetworkMethod):
+    """Per stack: [task; layer id] -> projector -> LayerNorm -> a generator per position."""
 
-    def build_hypernetworks(self) -> None:
-        c = self.config
-        groups = sum(self.layers.values())
-        self.hypernetwork = HyperNetwork(
-            groups,
-            c.task_embedding_dim,
-            c.projector_hidden_dim,
-            c.source_dim,
-            len(self.positions) * self.layout.size,
-            c.init_std,
-            self.zero_rows(len(self.positions)),
-        )
-
-    def generate(self, task_embedding: torch.Tensor) -> dict[str, torch.Tensor]:
-        groups = sum(self.layers.values())
-        inputs = task_embedding.expand(groups, 1, task_embedding.shape[0])
-        out = self.hypernetwork(inputs).reshape(groups, len(self.positions), self.layout.size)
-        # Groups are ordered stack by stack (encoder first), layer by layer.
-        return dict(zip(self.layers, out.split(list(self.layers.values())), strict=True))
-
-    def generator_modules(self) -> list[nn.Module]:
-        return [self.hypernetwork.generator]
+    embeds_position = False

@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from tests.methods.conftest import BACKBONES, attach, batch, outputs, train_steps
+from tests.methods.conftest import BACKBONES, TASKS, attach, batch, outputs, train_steps
 
 
 def trainable_state(backbone, method) -> dict[str, torch.Tensor]:
@@ -49,15 +49,38 @@ def test_save_and_reload_into_a_fresh_backbone_gives_identical_outputs(
     assert torch.equal(got, expected)
 
 
-def test_hypernetwork_weights_must_be_regenerated_after_an_update():
-    backbone = BACKBONES["bert"]()
-    method = attach("hyperformer++", backbone)
+@pytest.mark.parametrize("name", ["hyperformer", "hyperformer++"])
+def test_generated_weights_are_refreshed_after_an_optimizer_step(name):
+    backbone = BACKBONES["t5"]()
+    method = attach(name, backbone)
+    optimizer = torch.optim.AdamW(method.parameters(), lr=1e-2)
     method.set_task(0)
-    outputs(backbone, batch()).sum().backward()
+    before = method.generated["encoder"]["up_weight"].detach().clone()
+    outputs(backbone, batch())  # several forward passes may share one generation (decoding)
+    outputs(backbone, batch()).pow(2).mean().backward()
+    optimizer.step()
+    with pytest.raises(RuntimeError, match="set_task"):  # never the stale weights
+        outputs(backbone, batch())
+    method.set_task(0)
+    refreshed = method.generated["encoder"]["up_weight"].detach()
+    assert not torch.equal(refreshed, before)
+    with torch.no_grad():  # what the current parameters generate
+        rows = method.generate(method.task_embeddings[TASKS[0]])["encoder"]
+        expected = method.layout.split(rows)["up_weight"]
+    assert torch.equal(refreshed, expected)
+    outputs(backbone, batch())  # and the next step runs
+
+
+def test_loading_a_state_dict_discards_the_generated_weights():
+    backbone = BACKBONES["bert"]()
+    method = attach("hyperformer", backbone)
     with torch.no_grad():
-        for p in method.parameters():
-            p.add_(0.01)
-    with pytest.raises(RuntimeError, match="set_task"):
+        method.set_task(0)
+        outputs(backbone, batch())
+        method.load_state_dict({k: v + 0.01 for k, v in method.state_dict().items()})
+        with pytest.raises(RuntimeError, match="set_task"):
+            outputs(backbone, batch())
+        method.set_task(0)
         outputs(backbone, batch())
 
 

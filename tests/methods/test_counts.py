@@ -92,15 +92,20 @@ def test_hyperformer_counts_equal_their_formulas(make, layers, e, h, s, rf, task
     per_stack = {
         stack: n_layers * e + positions * e  # layer-id and position embeddings
         + (3 * e * h + h) + (h * s + s) + 2 * s  # task projector and its LayerNorm
-        + generator
+        + generator  # one, shared by the positions
         for stack, n_layers in layers.items()
     }  # fmt: skip
     got = method_size("hyperformer++", backbone, names, **cfg)
     assert got == task_embeddings + sum(per_stack.values())
 
-    per_layer = (e * h + h) + (h * s + s) + 2 * s + (s + 1) * positions * generated
+    per_stack = {
+        stack: n_layers * e  # layer-id embeddings, no position embedding
+        + (2 * e * h + h) + (h * s + s) + 2 * s  # task projector and its LayerNorm
+        + positions * generator  # one per position
+        for stack, n_layers in layers.items()
+    }  # fmt: skip
     got = method_size("hyperformer", backbone, names, **cfg)
-    assert got == task_embeddings + sum(layers.values()) * per_layer
+    assert got == task_embeddings + sum(per_stack.values())
 
 
 @pytest.mark.parametrize("rank", [1, 8])
@@ -145,6 +150,52 @@ def test_t5_base_hyperformer_plus_plus_per_task_percentage_matches_the_paper():
     assert counts["tasks"] == 8
     assert round(counts["per_task_pct"], 2) == 0.29
     assert counts["per_task"] == pytest.approx(counts["trainable"] / 8)
+
+
+def reference_hyperformer_size(tasks: int, layers: dict[str, int]) -> int:
+    """The reference's `hyperformer.json` on T5-base (rabeehk/hyperformer), from its code.
+
+    `task_embedding_dim` 64 (the json's later value), `projected_task_embedding_dim` 64,
+    `task_hidden_dim` 128, `reduction_factor` 32, `conditional_layer_norm`, layer norm after the
+    adapter (default), `unique_hyper_net` with its LayerNorm (default), `train_task_embeddings`
+    off. `TaskEmbeddingController` holds one N(0, 1) vector per task for the model; every T5Stack
+    has an `AdapterLayersHyperNetController`: `nn.Embedding(num_layers, 64)`, a `TaskHyperNet`
+    over [task; layer id] (128 -> 128 -> 64, biased), `nn.LayerNorm(64)`, and per position
+    (feed-forward, self-attention) `AdapterLayersHyperNet`s for up and down (a weight and a bias
+    generator each, `nn.Linear(64, ...)`) and a `LayerNormHyperNet` (gamma and beta generators).
+    """
+    d, k, e, h, p = 768, 768 // 32, 64, 128, 64
+    linear = lambda fan_in, fan_out: fan_in * fan_out + fan_out  # noqa: E731
+    per_position = (
+        linear(p, d * k) + linear(p, d)  # up sampler: weight (d, k), bias d
+        + linear(p, k * d) + linear(p, k)  # down sampler: weight (k, d), bias k
+        + 2 * linear(p, d)  # post layer norm: gamma, beta
+    )  # fmt: skip
+    per_stack = {
+        stack: n_layers * e  # layer_id_embeddings
+        + linear(2 * e, h) + linear(h, p)  # task_hypernet
+        + 2 * p  # LayerNorm
+        + 2 * per_position
+        for stack, n_layers in layers.items()
+    }  # fmt: skip
+    return tasks * e + sum(per_stack.values())
+
+
+# hyperformer.json on T5-base with the 8 GLUE tasks: 10,241,760 parameters, 4.59% of T5-base.
+REFERENCE_HYPERFORMER_T5_BASE_GLUE = 10_241_760
+
+
+def test_t5_base_hyperformer_has_the_reference_hyperformer_json_size():
+    assert reference_hyperformer_size(8, {"encoder": 12, "decoder": 12}) == (
+        REFERENCE_HYPERFORMER_T5_BASE_GLUE
+    )
+    backbone = t5_base()
+    method = build_method({"name": "hyperformer"}, backbone, GLUE)
+    assert sum(p.numel() for p in method.parameters()) == REFERENCE_HYPERFORMER_T5_BASE_GLUE
+    counts = count_parameters(backbone.model, method)
+    assert counts["trainable"] == REFERENCE_HYPERFORMER_T5_BASE_GLUE + T5_BASE_LAYER_NORMS
+    assert round(counts["trainable_pct"], 2) == 4.62  # with the layer norms, as the papers count
+    assert counts["trainable"] < 8 * method_size("adapter", t5_base(), ["rte"])  # the adapters'
 
 
 def test_extra_modules_count_as_trainable_once():

@@ -57,11 +57,10 @@ def test_generators_run_once_per_set_task_not_once_per_layer(architecture, name)
     backbone = BACKBONES[architecture]()
     method = attach(name, backbone)
     generators = method.generator_modules()
-    stacks = 2 if architecture == "t5" else 1
-    assert len(generators) == (stacks if name == "hyperformer++" else 1)
+    assert len(generators) == (2 if architecture == "t5" else 1)  # one hypernetwork per stack
     calls = count_calls(generators)
     method.set_task(0)
-    assert calls[0] == len(generators)  # one batched call per stack (++) or for the model
+    assert calls[0] == len(generators)  # one batched call per stack for all layers and positions
     outputs(backbone, batch())
     outputs(backbone, batch())
     assert calls[0] == len(generators)  # forward passes only index the generated weights
@@ -98,6 +97,28 @@ def test_hyperformer_plus_plus_shares_one_hypernetwork_per_stack():
     assert method.layer_embeddings["decoder"].shape == (3, 64)
     assert method.position_embeddings["encoder"].shape == (2, 64)
     assert set(method.task_embeddings.keys()) == set(TASKS)
-    source = method.hypernetworks["encoder"].projector_hidden.weight
-    assert source.shape == (1, 128, 3 * 64)  # 192 -> 128 -> 64
-    assert method.hypernetworks["encoder"].projector_out.weight.shape == (1, 64, 128)
+    projector = method.hypernetworks["encoder"].projector
+    assert projector[0].weight.shape == (128, 3 * 64)  # 192 -> 128 -> 64
+    assert projector[2].weight.shape == (64, 128)
+    assert method.hypernetworks["encoder"].generator.out_features == method.layout.size
+
+
+def test_hyperformer_is_the_reference_unique_hyper_net():
+    """hyperformer.json: per stack [task; layer id] (no position embedding), one task projector
+    with its LayerNorm, and a generator per adapter position."""
+    method = attach("hyperformer", BACKBONES["t5"]())
+    assert set(method.hypernetworks.keys()) == {"encoder", "decoder"}
+    assert method.layer_embeddings["encoder"].shape == (2, 64)
+    assert method.layer_embeddings["decoder"].shape == (3, 64)
+    assert not hasattr(method, "position_embeddings")
+    assert not any("position" in name for name, _ in method.named_parameters())
+    net = method.hypernetworks["decoder"]
+    assert net.projector[0].weight.shape == (128, 2 * 64)
+    assert net.source_norm.normalized_shape == (64,)
+    assert net.generator.out_features == 2 * method.layout.size  # attention, feed-forward
+    # Every layer of a stack reads the same hypernetwork: its gradient collects from all layers.
+    method.set_task(0)
+    method.generated["decoder"]["down_weight"][:, 0].sum().backward()
+    rows_per_position = net.generator.weight.grad.split(method.layout.size)
+    assert rows_per_position[0].abs().sum() > 0 and rows_per_position[1].abs().sum() == 0
+    assert torch.count_nonzero(method.layer_embeddings["decoder"].grad.abs().sum(1)) == 3

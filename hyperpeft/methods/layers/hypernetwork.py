@@ -2,28 +2,24 @@
 
 A hypernetwork maps an input embedding through a task projector MLP and a LayerNorm to a source
 vector `I`, then one linear generator maps `I` to every weight of an adapter (down/up weights and
-biases, conditional layer norm gamma/beta) at once. `groups` independent hypernetworks (one per
-layer for Hyperformer) run as one batched matmul per stage.
+biases, conditional layer norm gamma/beta) at once, or of several adapters (one block of output
+rows per adapter position). A batch of inputs (every layer, every position) is one call.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+# The reference code's LayerNorm on the projected source (rabeehk/hyperformer).
+SOURCE_NORM_EPS = 1e-6
 
-class BatchedLinear(nn.Module):
-    """`groups` independent linear maps applied in one `baddbmm`: (G, N, in) -> (G, N, out)."""
 
-    def __init__(self, groups: int, in_features: int, out_features: int, init_std: float) -> None:
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(groups, out_features, in_features))
-        self.bias = nn.Parameter(torch.zeros(groups, out_features))
-        nn.init.normal_(self.weight, std=init_std)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
+def normal_linear(in_features: int, out_features: int, std: float) -> nn.Linear:
+    linear = nn.Linear(in_features, out_features)
+    nn.init.normal_(linear.weight, std=std)
+    nn.init.zeros_(linear.bias)
+    return linear
 
 
 class HyperNetwork(nn.Module):
@@ -40,7 +36,6 @@ class HyperNetwork(nn.Module):
 
     def __init__(
         self,
-        groups: int,
         input_dim: int,
         hidden_dim: int,
         source_dim: int,
@@ -49,20 +44,20 @@ class HyperNetwork(nn.Module):
         zero_rows: tuple[slice, ...] = (),
     ) -> None:
         super().__init__()
-        self.projector_hidden = BatchedLinear(groups, input_dim, hidden_dim, init_std)
-        self.projector_out = BatchedLinear(groups, hidden_dim, source_dim, init_std)
-        self.source_norm_weight = nn.Parameter(torch.ones(groups, 1, source_dim))
-        self.source_norm_bias = nn.Parameter(torch.zeros(groups, 1, source_dim))
-        self.generator = BatchedLinear(groups, source_dim, output_dim, init_std / source_dim**0.5)
+        self.projector = nn.Sequential(
+            normal_linear(input_dim, hidden_dim, init_std),
+            nn.ReLU(),
+            normal_linear(hidden_dim, source_dim, init_std),
+        )
+        self.source_norm = nn.LayerNorm(source_dim, eps=SOURCE_NORM_EPS)
+        self.generator = normal_linear(source_dim, output_dim, init_std / source_dim**0.5)
         with torch.no_grad():
             for rows in zero_rows:
-                self.generator.weight[:, rows].zero_()
+                self.generator.weight[rows].zero_()
 
     def source(self, inputs: torch.Tensor) -> torch.Tensor:
-        """(G, N, input_dim) -> the normalised source `I`, (G, N, source_dim)."""
-        hidden = F.relu(self.projector_hidden(inputs))
-        source = F.layer_norm(self.projector_out(hidden), (self.source_norm_weight.shape[-1],))
-        return source * self.source_norm_weight + self.source_norm_bias
+        """(..., input_dim) -> the normalised source `I`, (..., source_dim)."""
+        return self.source_norm(self.projector(inputs))
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         return self.generator(self.source(inputs))
