@@ -112,9 +112,9 @@ class _StackHypernetworkMethod(Method):
         )
         for point in points:
             self.hook_output(point.module, partial(self._adapt, point))
-        # stack -> {tensor name: (layers, positions, *shape)}: the current task's adapters.
+        # stack -> {tensor name: (layers, positions, *shape)}: the current task's adapters, from
+        # `set_task` until a backward pass reaches them or a state dict is loaded.
         self.generated: dict[str, dict[str, torch.Tensor]] | None = None
-        self._generated_is_current = False
         self.register_load_state_dict_post_hook(lambda module, _: module.discard_generated())
 
     def zero_rows(self, generators: int) -> tuple[slice, ...]:
@@ -165,23 +165,21 @@ class _StackHypernetworkMethod(Method):
             if tensor.requires_grad:
                 tensor.register_hook(self._on_backward)
         self.generated = {stack: self.layout.split(r) for stack, r in rows.items()}
-        self._generated_is_current = True
 
     def _on_backward(self, grad: torch.Tensor) -> None:
         # Gradients have reached the generated weights: the optimizer step that follows will
         # change the parameters they came from, so they serve no further forward pass.
-        self._generated_is_current = False
+        self.discard_generated()
 
     def discard_generated(self) -> None:
         """Forget the generated weights: the next forward pass needs `set_task` first. Called
         when a state dict is loaded; call it after changing parameters by hand."""
         self.generated = None
-        self._generated_is_current = False
 
     def _adapt(
         self, point: AttachPoint, module: nn.Module, args: Any, output: torch.Tensor
     ) -> torch.Tensor:
-        if self.generated is None or not self._generated_is_current:
+        if self.generated is None:
             raise RuntimeError(
                 f"method {self.name}: call set_task(task_index) before the forward passes of "
                 "every step; it generates the adapter weights from the current hypernetwork "
