@@ -166,7 +166,7 @@ def run(cfg: DictConfig, run_dir: Path) -> dict:
         build_task_data(
             task,
             backbone.tokenizer,
-            backbone.is_encoder_decoder,
+            backbone.formulation,
             data_dir,
             cfg.seed,
             cfg.model.max_length,
@@ -181,6 +181,7 @@ def run(cfg: DictConfig, run_dir: Path) -> dict:
     accumulate = int(cfg.trainer.accumulate_grad_batches)
     datamodule = MultiTaskDataModule(
         task_data,
+        backbone.formulation,
         pad_token_id=backbone.tokenizer.pad_token_id,
         batch_size=cfg.trainer.batch_size,
         eval_batch_size=cfg.trainer.eval_batch_size,

@@ -3,33 +3,52 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-Family = Literal["encoder", "encoder-decoder"]
+from hyperpeft.backbones.families import ArchitectureTable, BackboneType, Family, backbone_type
+from hyperpeft.formulation import Formulation
 
 
 @dataclass
 class Backbone:
-    """A pretrained transformer with its tokenizer.
+    """A pretrained transformer with its tokenizer and its entry of the backbone table.
 
-    `model` is a `BertModel`-like encoder (no head; hyperpeft adds task heads) for the encoder
-    family, or a `T5ForConditionalGeneration` for the encoder-decoder family (text-to-text).
-    `architecture` names the table of attach points the methods use ("bert" or "t5").
+    `model` is an encoder without head (hyperpeft adds task heads) for the encoder family, or a
+    sequence-to-sequence model with its LM head for the encoder-decoder family (text-to-text).
+    `tokenizer` is None in dry runs, which never tokenise.
     """
 
     model: PreTrainedModel
-    tokenizer: PreTrainedTokenizerBase
-    family: Family
-    architecture: str
-    hidden_size: int
+    tokenizer: PreTrainedTokenizerBase | None
     name: str
+    type: BackboneType
+
+    @classmethod
+    def of(
+        cls, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase | None, name: str
+    ) -> Backbone:
+        """`model` with the table entry of its own `model_type` (ConfigError if unsupported)."""
+        model_type = model.config.model_type
+        return cls(model, tokenizer, name, backbone_type(model_type, "model", name))
 
     @property
-    def is_encoder_decoder(self) -> bool:
-        return self.family == "encoder-decoder"
+    def model_type(self) -> str:
+        return self.type.model_type
 
-    def modules_by_name(self) -> dict[str, nn.Module]:
-        return dict(self.model.named_modules())
+    @property
+    def family(self) -> Family:
+        return self.type.family
+
+    @property
+    def architecture(self) -> ArchitectureTable:
+        """The attach table the methods use."""
+        return self.type.architecture
+
+    @property
+    def formulation(self) -> Formulation:
+        return self.type.family.formulation
+
+    @property
+    def hidden_size(self) -> int:
+        return int(getattr(self.model.config, self.type.hidden_size_key))

@@ -13,19 +13,13 @@ from typing import Any
 
 import torch
 from omegaconf import DictConfig, OmegaConf
-from transformers import (
-    AutoConfig,
-    AutoModel,
-    AutoModelForSeq2SeqLM,
-    AutoTokenizer,
-    PreTrainedTokenizerBase,
-)
+from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerBase
 
 from hyperpeft.backbones.backbone import Backbone
+from hyperpeft.backbones.families import BackboneType, backbone_type, supported_types
 from hyperpeft.errors import ConfigError
 
 MINILM = "minilm"
-ARCHITECTURES = {"bert": "encoder", "t5": "encoder-decoder"}
 
 
 def minilm_path() -> Path:
@@ -43,38 +37,20 @@ def _resolve(name_or_path: str) -> str:
     return str(minilm_path()) if name_or_path == MINILM else name_or_path
 
 
-def _architecture_of(model_type: str, key: str, value: str) -> str:
-    for architecture in ARCHITECTURES:
-        if model_type == architecture or model_type.startswith(architecture):
-            return architecture
-    raise ConfigError(
-        key,
-        value,
-        f"model type {model_type!r} is not supported; supported types: {', '.join(ARCHITECTURES)}",
-    )
-
-
-def _build_from_settings(cfg: DictConfig, device: str | None) -> Any:
+def _build_from_settings(cfg: DictConfig, device: str | None) -> tuple[Any, BackboneType]:
     settings: dict[str, Any] = OmegaConf.to_container(cfg.config, resolve=True) or {}
     model_type = settings.pop("model_type", None)
     if model_type is None:
         raise ConfigError(
-            "model.config.model_type", None, "set bert or t5 to build without weights"
+            "model.config.model_type", None, f"one of {supported_types()} to build without weights"
         )
+    kind = backbone_type(model_type, "model.config.model_type", model_type)
     config = AutoConfig.for_model(model_type, **settings)
-    architecture = _architecture_of(model_type, "model.config.model_type", model_type)
     with torch.device(device or "cpu"):
-        return _from_config(config, architecture), architecture
+        return kind.family.auto_class.from_config(config, **kind.load_kwargs), kind
 
 
-def _from_config(config: Any, architecture: str) -> Any:
-    if ARCHITECTURES[architecture] == "encoder-decoder":
-        return AutoModelForSeq2SeqLM.from_config(config)
-    # hyperpeft's heads pool the hidden states themselves: BERT's pooler would be dead weight
-    return AutoModel.from_config(config, add_pooling_layer=False)
-
-
-def _load_pretrained(cfg: DictConfig) -> Any:
+def _load_pretrained(cfg: DictConfig) -> tuple[Any, BackboneType]:
     path = _resolve(cfg.path)
     try:
         config = AutoConfig.from_pretrained(path)
@@ -85,10 +61,8 @@ def _load_pretrained(cfg: DictConfig) -> Any:
             "could not be loaded (offline, or not a model folder or hub name); "
             "model.pretrained=false builds the architecture without weights",
         ) from err
-    architecture = _architecture_of(config.model_type, "model.path", cfg.path)
-    if ARCHITECTURES[architecture] == "encoder-decoder":
-        return AutoModelForSeq2SeqLM.from_pretrained(path), architecture
-    return AutoModel.from_pretrained(path, add_pooling_layer=False), architecture
+    kind = backbone_type(config.model_type, "model.path", cfg.path)
+    return kind.family.auto_class.from_pretrained(path, **kind.load_kwargs), kind
 
 
 @cache
@@ -109,17 +83,6 @@ def load_tokenizer(cfg: DictConfig) -> PreTrainedTokenizerBase:
         ) from err
 
 
-def _align_special_tokens(model: Any, tokenizer: PreTrainedTokenizerBase | None) -> None:
-    """Random T5s built for tests use minilm's WordPiece tokenizer: make generation agree with it."""
-    if tokenizer is None or not model.config.is_encoder_decoder:
-        return
-    eos = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
-    for config in (model.config, model.generation_config):
-        config.pad_token_id = tokenizer.pad_token_id
-        config.eos_token_id = eos
-        config.decoder_start_token_id = tokenizer.pad_token_id
-
-
 def load_backbone(
     cfg: DictConfig, with_tokenizer: bool = True, device: str | None = None
 ) -> Backbone:
@@ -129,9 +92,9 @@ def load_backbone(
     and `device="meta"` builds it without allocating (or initialising) a single weight.
     """
     if cfg.pretrained:
-        model, architecture = _load_pretrained(cfg)
+        model, kind = _load_pretrained(cfg)
     else:
-        model, architecture = _build_from_settings(cfg, device)
+        model, kind = _build_from_settings(cfg, device)
     tokenizer = load_tokenizer(cfg) if with_tokenizer else None
     if tokenizer is not None and len(tokenizer) > model.config.vocab_size:
         raise ConfigError(
@@ -139,16 +102,9 @@ def load_backbone(
             cfg.get("tokenizer") or cfg.path,
             f"has {len(tokenizer)} tokens but the model's vocabulary holds {model.config.vocab_size}",
         )
-    _align_special_tokens(model, tokenizer)
+    if tokenizer is not None:
+        kind.family.formulation.prepare_model(model, tokenizer)
     # from_pretrained hands back a model in eval mode and Lightning keeps the mode it finds:
     # without this, pretrained backbones would train with dropout off
     model.train()
-    hidden = getattr(model.config, "d_model", None) or model.config.hidden_size
-    return Backbone(
-        model=model,
-        tokenizer=tokenizer,
-        family=ARCHITECTURES[architecture],
-        architecture=architecture,
-        hidden_size=int(hidden),
-        name=cfg.name,
-    )
+    return Backbone(model=model, tokenizer=tokenizer, name=cfg.name, type=kind)

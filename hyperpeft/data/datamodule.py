@@ -13,6 +13,7 @@ from hyperpeft.data.collate import Collator
 from hyperpeft.data.features import Features
 from hyperpeft.data.sampler import TemperatureBatchSampler
 from hyperpeft.data.task_data import TaskData
+from hyperpeft.formulation import Formulation
 
 
 class SplitDataset(Dataset):
@@ -44,6 +45,7 @@ class MultiTaskDataModule(pl.LightningDataModule):
     def __init__(
         self,
         task_data: Sequence[TaskData],
+        formulation: Formulation,
         pad_token_id: int,
         batch_size: int,
         eval_batch_size: int,
@@ -61,7 +63,8 @@ class MultiTaskDataModule(pl.LightningDataModule):
         self.seed = seed
         self.num_workers = num_workers
         self.collators = [
-            Collator(pad_token_id, index, data.task.head) for index, data in enumerate(task_data)
+            Collator(pad_token_id, index, data.task, formulation)
+            for index, data in enumerate(task_data)
         ]
         self.train_sampler: TemperatureBatchSampler | None = None
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transformers import PreTrainedTokenizerBase
 
 from hyperpeft.data.cache import cached, digest
-from hyperpeft.data.features import Features, encode_for_encoder, encode_for_text_to_text
+from hyperpeft.data.features import Features
 from hyperpeft.tasks import load_splits
+
+if TYPE_CHECKING:
+    from hyperpeft.formulation import Formulation
 
 SPLITS = ("train", "validation", "test")
 
 
 @dataclass
 class TaskData:
-    """`examples[split]` keep what metrics need (labels, groups); `features[split]` are token ids."""
+    """`examples[split]` keep what metrics need (labels, groups); `features[split]` are token ids,
+    both in the formulation the backbone family poses its tasks in."""
 
     task: Any
     examples: dict[str, list[Any]]
@@ -33,14 +37,15 @@ def _limit(rows: list, limit: int | None) -> list:
 def build_task_data(
     task: Any,
     tokenizer: PreTrainedTokenizerBase,
-    text_to_text: bool,
+    formulation: Formulation,
     data_dir: str | None,
     seed: int,
     max_length: int,
     limits: dict[str, int | None],
     cache_dir: str | None,
 ) -> tuple[TaskData, bool]:
-    """Load `task`'s splits, apply the per-split limits, tokenise (or take the cache)."""
+    """Load `task`'s splits, apply the per-split limits, format and tokenise them as
+    `formulation` poses the task (or take the cache)."""
     splits = load_splits(task, data_dir, seed)
     rows = {split: _limit(getattr(splits, split), limits.get(split)) for split in SPLITS}
     key = digest(
@@ -48,7 +53,7 @@ def build_task_data(
         rows,
         getattr(tokenizer, "name_or_path", ""),
         len(tokenizer),
-        text_to_text,
+        formulation.name,
         max_length,
         task.max_target_tokens,
     )
@@ -56,14 +61,8 @@ def build_task_data(
     def build() -> TaskData:
         examples, features = {}, {}
         for split in SPLITS:
-            if text_to_text:
-                examples[split] = [task.text_to_text_example(row) for row in rows[split]]
-                features[split] = encode_for_text_to_text(
-                    examples[split], tokenizer, max_length, task.max_target_tokens
-                )
-            else:
-                examples[split] = [task.encoder_example(row) for row in rows[split]]
-                features[split] = encode_for_encoder(examples[split], tokenizer, max_length)
+            examples[split] = [formulation.example(task, row) for row in rows[split]]
+            features[split] = formulation.encode(task, examples[split], tokenizer, max_length)
         return TaskData(task=task, examples=examples, features=features)
 
     return cached(cache_dir, f"{task.name}-{key}", build)

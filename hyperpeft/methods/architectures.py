@@ -1,8 +1,8 @@
-"""Where methods attach to each architecture: one table per architecture, matched on module names.
+"""Finding the modules methods attach to, from the backbone's attach table.
 
-Methods never copy a model's forward code. They find the modules named in these tables with
-`named_modules()` and hook their outputs (or inputs, for LoRA), so a new transformers release that
-keeps the module names keeps working, and a new architecture is one more table.
+Methods never copy a model's forward code. They find the modules its `ArchitectureTable` names
+(hyperpeft/backbones/families.py) with `named_modules()` and hook their outputs, so a new
+transformers release that keeps the module names keeps working.
 """
 
 from __future__ import annotations
@@ -12,54 +12,20 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from hyperpeft.backbones.families import ATTENTION, FEED_FORWARD, POSITIONS, ArchitectureTable
 from hyperpeft.errors import ConfigError
 
-ATTENTION = "attention"
-FEED_FORWARD = "feed_forward"
-POSITIONS = (ATTENTION, FEED_FORWARD)
-
-
-@dataclass(frozen=True)
-class ArchitectureTable:
-    """Regular expressions over `named_modules()` names.
-
-    Attach patterns capture `stack` (encoder/decoder) and `layer` (its index in the stack); the
-    hooked module's output is the sublayer output before dropout and the residual add.
-    """
-
-    attach: dict[str, str]  # position -> pattern of the module whose output gets the adapter
-    lora_targets: str  # pattern of the linear layers LoRA adapts
-    frozen: tuple[str, ...]  # patterns of modules only `full` may train (the LM head)
-    layer_norm_classes: tuple[str, ...]  # class names of the architecture's layer norms
-
-
-_LAYER = r"(?:.*\.)?(?P<stack>encoder|decoder)\.(?:layer|block)\.(?P<layer>\d+)\."
-
-TABLES: dict[str, ArchitectureTable] = {
-    # BertModel-like post-LN encoders: adapters on the output dense layers, before dropout,
-    # residual and LayerNorm.
-    "bert": ArchitectureTable(
-        attach={
-            ATTENTION: _LAYER + r"attention\.output\.dense$",
-            FEED_FORWARD: _LAYER + r"output\.dense$",
-        },
-        lora_targets=_LAYER + r"attention\.self\.(?:query|value)$",
-        frozen=(),
-        layer_norm_classes=("LayerNorm",),
-    ),
-    # T5ForConditionalGeneration (pre-LN): adapters on the self-attention output projection and
-    # on the feed-forward block output; never after cross-attention (EncDecAttention).
-    # LoRA follows peft's default for T5: every `q` and `v`, cross-attention included.
-    "t5": ArchitectureTable(
-        attach={
-            ATTENTION: _LAYER + r"layer\.0\.SelfAttention\.o$",
-            FEED_FORWARD: _LAYER + r"layer\.\d+\.DenseReluDense$",
-        },
-        lora_targets=_LAYER + r"layer\.\d+\.(?:SelfAttention|EncDecAttention)\.(?:q|v)$",
-        frozen=(r"(?:.*\.)?lm_head",),
-        layer_norm_classes=("T5LayerNorm", "LayerNorm"),
-    ),
-}
+__all__ = [
+    "ATTENTION",
+    "FEED_FORWARD",
+    "POSITIONS",
+    "AttachPoint",
+    "find_attach_points",
+    "find_linear_layers",
+    "is_frozen_module",
+    "is_layer_norm",
+    "layers_per_stack",
+]
 
 
 @dataclass(frozen=True)
@@ -73,58 +39,53 @@ class AttachPoint:
     module: nn.Module
 
 
-def table_for(architecture: str) -> ArchitectureTable:
-    if architecture not in TABLES:
-        raise ConfigError("model.architecture", architecture, f"one of {', '.join(sorted(TABLES))}")
-    return TABLES[architecture]
+def _no_match(architecture: ArchitectureTable, what: str) -> ConfigError:
+    return ConfigError(
+        "model.architecture",
+        architecture.name,
+        f"a model with the {architecture.name} module names (no module matched {what})",
+    )
 
 
 def find_attach_points(
-    model: nn.Module, architecture: str, positions: tuple[str, ...] = POSITIONS
+    model: nn.Module, architecture: ArchitectureTable, positions: tuple[str, ...] = POSITIONS
 ) -> list[AttachPoint]:
     """Every adapter site of `model`, ordered by stack, layer and position."""
-    table = table_for(architecture)
     points = []
     for name, module in model.named_modules():
         for position in positions:
-            match = re.fullmatch(table.attach[position], name)
+            match = re.fullmatch(architecture.attach[position], name)
             if match:
                 stack, layer = match["stack"], int(match["layer"])
                 points.append(AttachPoint(stack, layer, position, name, module))
     if not points:
-        raise ConfigError(
-            "model.architecture",
-            architecture,
-            f"a model with the {architecture} module names (no module matched its attach points)",
-        )
+        raise _no_match(architecture, "its attach points")
     order = {position: i for i, position in enumerate(POSITIONS)}
     return sorted(points, key=lambda p: (p.stack != "encoder", p.layer, order[p.position]))
 
 
-def find_lora_targets(model: nn.Module, architecture: str) -> list[tuple[str, nn.Linear]]:
-    table = table_for(architecture)
-    targets = [
+def find_linear_layers(
+    model: nn.Module, pattern: str, architecture: ArchitectureTable, what: str
+) -> list[tuple[str, nn.Linear]]:
+    """The linear layers whose names match `pattern` (a method's own targets, named `what`)."""
+    found = [
         (name, module)
         for name, module in model.named_modules()
-        if isinstance(module, nn.Linear) and re.fullmatch(table.lora_targets, name)
+        if isinstance(module, nn.Linear) and re.fullmatch(pattern, name)
     ]
-    if not targets:
-        raise ConfigError(
-            "model.architecture",
-            architecture,
-            f"a model with the {architecture} module names (no LoRA target matched)",
-        )
-    return targets
+    if not found:
+        raise _no_match(architecture, what)
+    return found
 
 
-def is_layer_norm(module: nn.Module, architecture: str) -> bool:
+def is_layer_norm(module: nn.Module, architecture: ArchitectureTable) -> bool:
     return isinstance(module, nn.LayerNorm) or (
-        type(module).__name__ in table_for(architecture).layer_norm_classes
+        type(module).__name__ in architecture.layer_norm_classes
     )
 
 
-def is_frozen_module(name: str, architecture: str) -> bool:
-    return any(re.fullmatch(pattern, name) for pattern in table_for(architecture).frozen)
+def is_frozen_module(name: str, architecture: ArchitectureTable) -> bool:
+    return any(re.fullmatch(pattern, name) for pattern in architecture.frozen)
 
 
 def layers_per_stack(points: list[AttachPoint]) -> dict[str, int]:

@@ -27,13 +27,13 @@ class MethodConfig:
 
     learning_rate: float | None = field(
         default=None,
-        metadata={"help": "AdamW peak learning rate; null picks the architecture default."},
+        metadata={"help": "AdamW peak learning rate; null picks the backbone family's default."},
     )
     train_layer_norms: bool = field(
         default=False, metadata={"help": "Also train the backbone's layer norms (papers: true)."}
     )
 
-    # Used when `learning_rate` is null; keyed by architecture, "*" for any.
+    # Used when `learning_rate` is null; keyed by backbone family, "*" for any.
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-4}
     # Whether the method keeps parameters per task and so needs the task names.
     needs_tasks: ClassVar[bool] = False
@@ -50,11 +50,11 @@ class MethodConfig:
             kwargs[key] = _coerce(f"method.{key}", value, hints[key])
         return cls(**kwargs)
 
-    def resolved_learning_rate(self, architecture: str) -> float:
+    def resolved_learning_rate(self, family: str) -> float:
         if self.learning_rate is not None:
             return self.learning_rate
         rates = self.default_learning_rates
-        return rates.get(architecture, rates["*"])
+        return rates.get(family, rates["*"])
 
     def validate(self, hidden_size: int) -> None:
         """Check values against the backbone; raise ConfigError on the first bad one."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from hyperpeft.backbones.families import ArchitectureTable
 from hyperpeft.methods.architectures import is_frozen_module, is_layer_norm
 
 
@@ -16,7 +17,7 @@ def freeze(model: nn.Module) -> None:
         parameter.requires_grad_(False)
 
 
-def unfreeze_layer_norms(model: nn.Module, architecture: str) -> int:
+def unfreeze_layer_norms(model: nn.Module, architecture: ArchitectureTable) -> int:
     """Make every layer norm (final ones included) trainable; return how many were found."""
     found = 0
     for name, module in model.named_modules():
@@ -27,7 +28,7 @@ def unfreeze_layer_norms(model: nn.Module, architecture: str) -> int:
     return found
 
 
-def unfreeze_biases(model: nn.Module, architecture: str) -> None:
+def unfreeze_biases(model: nn.Module, architecture: ArchitectureTable) -> None:
     """BitFit: every existing bias of the backbone, except in modules kept frozen (LM head)."""
     for name, module in model.named_modules():
         bias = getattr(module, "bias", None)

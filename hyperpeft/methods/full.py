@@ -15,7 +15,7 @@ from hyperpeft.methods.registry import register
 @dataclass
 class FullConfig(MethodConfig):
     # T5 as in both papers; BERT-size encoders as in BERT's own fine-tuning recipe.
-    default_learning_rates: ClassVar[dict[str, float]] = {"t5": 3e-4, "*": 2e-5}
+    default_learning_rates: ClassVar[dict[str, float]] = {"encoder-decoder": 3e-4, "*": 2e-5}
 
 
 @register("full", FullConfig)

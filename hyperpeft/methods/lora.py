@@ -1,8 +1,11 @@
 """`lora`: low-rank updates `W + (alpha/r) B A` on the query and value projections (Hu et al.).
 
-Targets come from the architecture table: BERT `attention.self.query/value`; T5 every `q` and `v`
-(self- and cross-attention), as peft does by default. `A` gets peft's Kaiming-uniform init and `B`
-zeros, so a fresh LoRA leaves the backbone's outputs unchanged. `merge()` folds the update into
+Targets are LoRA's own, the query and value projections, kept here as peft keeps its
+`TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING`: by module layout (BERT-like encoders
+`attention.self.query/value`; T5-like models every `q` and `v`, self- and cross-attention, as peft
+does by default), and by `model_type` where a type names them otherwise (DeBERTa-v2). A new
+backbone of a known layout needs no entry. `A` gets peft's Kaiming-uniform init and `B` zeros, so
+a fresh LoRA leaves the backbone's outputs unchanged. `merge()` folds the update into
 the backbone weights and removes the hooks.
 """
 
@@ -19,11 +22,41 @@ import torch.nn.functional as F
 from torch import nn
 
 from hyperpeft.backbones.backbone import Backbone
+from hyperpeft.backbones.families import LAYER
 from hyperpeft.errors import ConfigError
-from hyperpeft.methods.architectures import find_lora_targets
+from hyperpeft.methods.architectures import find_linear_layers
 from hyperpeft.methods.config import MethodConfig
 from hyperpeft.methods.method import Method
 from hyperpeft.methods.registry import register
+
+# layout (attach table name) -> pattern of the linear layers LoRA adapts
+TARGETS_BY_LAYOUT: dict[str, str] = {
+    "bert": LAYER + r"attention\.self\.(?:query|value)$",
+    "t5": LAYER + r"layer\.\d+\.(?:SelfAttention|EncDecAttention)\.(?:q|v)$",
+}
+# model_type -> pattern, for types whose projections are named unlike their layout's
+TARGETS_BY_MODEL_TYPE: dict[str, str] = {
+    "deberta-v2": LAYER + r"attention\.self\.(?:query_proj|value_proj)$",
+}
+
+
+def lora_target_pattern(backbone: Backbone) -> str:
+    pattern = TARGETS_BY_MODEL_TYPE.get(backbone.model_type)
+    pattern = pattern or TARGETS_BY_LAYOUT.get(backbone.architecture.name)
+    if pattern is None:
+        raise ConfigError(
+            "method",
+            "lora",
+            f"no LoRA targets for model type {backbone.model_type!r} "
+            f"(layouts: {', '.join(TARGETS_BY_LAYOUT)}; types: {', '.join(TARGETS_BY_MODEL_TYPE)})",
+        )
+    return pattern
+
+
+def lora_targets(backbone: Backbone) -> list[tuple[str, nn.Linear]]:
+    """The backbone's query and value projections, by module name."""
+    pattern = lora_target_pattern(backbone)
+    return find_linear_layers(backbone.model, pattern, backbone.architecture, "LoRA's targets")
 
 
 @dataclass
@@ -70,7 +103,7 @@ class LoraMethod(Method):
         self.lora = nn.ModuleDict()
         self._targets: list[tuple[nn.Linear, LoraUpdate]] = []
         self.merged = False
-        for module_name, linear in find_lora_targets(backbone.model, self.architecture):
+        for module_name, linear in lora_targets(backbone):
             update = LoraUpdate(linear.in_features, linear.out_features, config.rank)
             self.lora[module_name.replace(".", "-")] = update
             self._targets.append((linear, update))

@@ -36,6 +36,7 @@ class Method(nn.Module):
         self.name = name
         self.config = config
         self.architecture = backbone.architecture
+        self.family = backbone.family.name
         self.hidden_size = backbone.hidden_size
         self.task_names = tuple(task_names)
         self._task_index: int | None = None
@@ -46,7 +47,7 @@ class Method(nn.Module):
 
     @property
     def learning_rate(self) -> float:
-        return self.config.resolved_learning_rate(self.architecture)
+        return self.config.resolved_learning_rate(self.family)
 
     def set_task(self, task_index: int) -> None:
         """Select the task of the next forward passes (every batch holds one task)."""

@@ -14,7 +14,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from hyperpeft.backbones.backbone import Backbone
 from hyperpeft.errors import ConfigError
-from hyperpeft.methods.architectures import table_for
 from hyperpeft.methods.config import MethodConfig
 from hyperpeft.methods.method import Method
 
@@ -71,7 +70,6 @@ def build_method(
     device included, which makes counting parameters of big models free).
     """
     name, config = method_config(cfg)
-    table_for(backbone.architecture)
     config.validate(backbone.hidden_size)
     task_names = list(task_names)
     if config.needs_tasks and not task_names:

@@ -1,1 +1,1 @@
-"""Training: the LightningModule, heads, callbacks and the Trainer."""
+"""Training: the LightningModule, callbacks, checkpoints and the Trainer."""

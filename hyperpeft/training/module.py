@@ -1,8 +1,9 @@
 """The LightningModule: one backbone, one method, the tasks' heads, one task per batch.
 
 The module tells the method which task the batch holds (`method.set_task`) before every forward,
-so the method's per-task state lives exactly one step. Evaluation decodes (text-to-text) or takes
-the head's argmax, and hands predictions to each task's own metrics.
+so the method's per-task state lives exactly one step. The backbone's formulation (task heads or
+text-to-text) owns the heads, the loss and the predictions; evaluation hands the predictions to
+each task's own metrics.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytorch_lightning as pl
 import torch
 
 from hyperpeft.backbones import Backbone
-from hyperpeft.training.heads import TaskHeads, masked_mean
 from hyperpeft.training.optim import configure_adamw
 
 
@@ -50,10 +50,8 @@ class MultiTaskModule(pl.LightningModule):
         self.method = method
         self.tasks = list(tasks)
         self.tokenizer = backbone.tokenizer
-        self.text_to_text = backbone.is_encoder_decoder
-        self.heads = (
-            None if self.text_to_text else TaskHeads(backbone.hidden_size, self.tasks, head_dropout)
-        )
+        self.formulation = backbone.formulation
+        self.heads = self.formulation.heads(backbone.hidden_size, self.tasks, head_dropout)
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.warmup_steps = warmup_steps
@@ -95,41 +93,16 @@ class MultiTaskModule(pl.LightningModule):
             torch.set_rng_state(saved["torch_rng_state"])
 
     # -- forward -------------------------------------------------------------------------------
-    def _encoder_logits(self, batch: dict[str, Any]) -> torch.Tensor:
-        inputs = {
-            k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch
-        }
-        hidden = self.backbone(**inputs).last_hidden_state
-        pooled = masked_mean(hidden, batch["attention_mask"])
-        return self.heads[batch["task_index"]](pooled, batch.get("choice_mask"))
-
     def forward_loss(self, batch: dict[str, Any]) -> torch.Tensor:
         self.method.set_task(batch["task_index"])
-        if self.text_to_text:
-            return self.backbone(
-                input_ids=batch["input_ids"],
-                attention_mask=batch["attention_mask"],
-                labels=batch["labels"],
-            ).loss
-        logits = self._encoder_logits(batch)
-        return self.heads[batch["task_index"]].loss(logits, batch["labels"])
+        return self.formulation.loss(self.backbone, self.heads, batch)
 
     @torch.no_grad()
     def predict_batch(self, batch: dict[str, Any]) -> list[Any]:
         task_index = batch["task_index"]
-        task = self.tasks[task_index]
         self.method.set_task(task_index)
-        if not self.text_to_text:
-            return self.heads[task_index].predict(self._encoder_logits(batch))
-        generated = self.backbone.generate(
-            input_ids=batch["input_ids"],
-            attention_mask=batch["attention_mask"],
-            max_new_tokens=task.max_target_tokens,
-            num_beams=1,
-            do_sample=False,
-        )
-        texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-        return [task.parse_prediction(text.strip()) for text in texts]
+        task = self.tasks[task_index]
+        return self.formulation.predict(self.backbone, self.heads, batch, task, self.tokenizer)
 
     # -- training ------------------------------------------------------------------------------
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:

@@ -28,6 +28,7 @@ def _one_line_error(outcome) -> str:
         (["method=compacter", "method.phm_dim=5"], "method.phm_dim=5"),
         (["method=lora", "method.rank=0"], "method.rank=0"),
         (["model=hub", "model.path=no-such/model-anywhere"], "model.path='no-such/model-anywhere'"),
+        (["model.config.model_type=bert-generation"], "supported: bert, roberta"),
     ],
 )
 def test_bad_values(cli, overrides, expected):

@@ -63,3 +63,36 @@ def test_dry_run_writes_the_table_without_data(cli, tmp_path):
     assert params["backbone"] == 222_903_552  # T5-base, embeddings shared by encoder and decoder
     assert round(params["trainable_pct"], 3) == 0.073  # the Compacter paper's figure
     assert not (tmp_path / "run" / "checkpoint").exists()  # nothing trained, nothing saved
+
+
+def test_a_second_encoder_type_trains_its_task_heads(cli, tmp_path):
+    # RoBERTa shares BERT's module names: one table entry and one YAML, nothing else
+    finished = cli(
+        "model=tiny-roberta",
+        "method=adapter",
+        "method.reduction_factor=8",
+        "task=glue",
+        "task.tasks=[rte,stsb]",
+        *FAST,
+    )
+    assert finished.code == 0, finished.stderr[-3000:]
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["model"] == "tiny-roberta" and results["steps"] == 6
+    assert set(results["metrics"]) == {"rte", "stsb"}
+    assert 0 < results["params"]["trainable_pct"] < 100
+
+
+@pytest.mark.parametrize(
+    ("model", "backbone"),
+    [
+        ("roberta-base", 124_055_040),  # RoBERTa-base's 124.6M without the unused pooler
+        ("mt5-small", None),
+    ],
+)
+def test_dry_runs_of_other_backbone_types(cli, tmp_path, model, backbone):
+    finished = cli(f"model={model}", "model.pretrained=false", "method=lora", "dry_run=true")
+    assert finished.code == 0, finished.stderr[-3000:]
+    params = json.loads((tmp_path / "run" / "results.json").read_text())["params"]
+    if backbone is not None:
+        assert params["backbone"] == backbone
+    assert 0 < params["trainable"] < params["backbone"] / 100

@@ -15,6 +15,7 @@ import torch
 from transformers import BertConfig, BertModel, T5Config, T5ForConditionalGeneration
 
 from hyperpeft.backbones.backbone import Backbone
+from hyperpeft.backbones.families import ENCODER_DECODER
 from hyperpeft.methods import METHOD_NAMES, Method, build_method
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -46,7 +47,7 @@ def tiny_bert(seed: int = 0) -> Backbone:
         attention_probs_dropout_prob=0.0,
     )
     model = BertModel(config).eval()
-    return Backbone(model, None, "encoder", "bert", HIDDEN, "tiny-bert")  # type: ignore[arg-type]
+    return Backbone.of(model, None, "tiny-bert")
 
 
 def tiny_t5(seed: int = 0) -> Backbone:
@@ -63,7 +64,7 @@ def tiny_t5(seed: int = 0) -> Backbone:
         decoder_start_token_id=0,
     )
     model = T5ForConditionalGeneration(config).eval()
-    return Backbone(model, None, "encoder-decoder", "t5", HIDDEN, "tiny-t5")  # type: ignore[arg-type]
+    return Backbone.of(model, None, "tiny-t5")
 
 
 BACKBONES: dict[str, Callable[..., Backbone]] = {"bert": tiny_bert, "t5": tiny_t5}
@@ -87,8 +88,9 @@ def batch(seed: int = 2) -> dict[str, torch.Tensor]:
 
 
 def outputs(backbone: Backbone, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
-    """The backbone's final outputs: BERT hidden states, T5 LM logits (teacher forced)."""
-    if backbone.architecture == "t5":
+    """The backbone's final outputs: encoder hidden states, encoder-decoder LM logits (teacher
+    forced)."""
+    if backbone.family is ENCODER_DECODER:
         decoder_ids = inputs["input_ids"][:, :5]
         return backbone.model(**inputs, decoder_input_ids=decoder_ids).logits
     return backbone.model(**inputs).last_hidden_state

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
-from hyperpeft.backbones.backbone import Backbone
+from hyperpeft.backbones import BACKBONE_TYPES, Backbone
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods import METHOD_NAMES, build_method, method_config
 from tests.methods.conftest import BACKBONES, TASKS, method_cfg
@@ -57,17 +57,12 @@ def test_methods_without_per_task_weights_accept_no_tasks():
         assert build_method({"name": name}, BACKBONES["t5"](), []).task_names == ()
 
 
-def test_architecture_without_an_attach_table():
-    bert = BACKBONES["bert"]()
-    gpt = Backbone(bert.model, None, "encoder", "gpt2", 48, "gpt2")  # type: ignore[arg-type]
-    e = error(method_cfg("adapter"), backbone=gpt)
-    assert e.key == "model.architecture" and "bert" in e.allowed and "t5" in e.allowed
-
-
-def test_architecture_whose_module_names_do_not_match():
+@pytest.mark.parametrize("name", ["adapter", "hyperformer++", "lora"])
+def test_architecture_whose_module_names_do_not_match(name):
     t5 = BACKBONES["t5"]()
-    wrong = Backbone(t5.model, None, "encoder", "bert", 48, "t5-as-bert")  # type: ignore[arg-type]
-    assert error(method_cfg("adapter"), backbone=wrong).key == "model.architecture"
+    wrong = Backbone(t5.model, None, "t5-as-bert", BACKBONE_TYPES["bert"])
+    e = error(method_cfg(name), backbone=wrong)
+    assert e.key == "model.architecture" and e.value == "bert"
 
 
 def test_unknown_keys_and_wrong_types_are_rejected():

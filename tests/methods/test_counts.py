@@ -22,7 +22,7 @@ def meta_t5(d: int, d_ff: int, enc: int, dec: int, heads: int = 4, d_kv: int = 1
     )  # fmt: skip
     with torch.device("meta"):
         model = T5ForConditionalGeneration(config)
-    return Backbone(model, None, "encoder-decoder", "t5", d, "t5")  # type: ignore[arg-type]
+    return Backbone.of(model, None, "t5")
 
 
 def meta_bert(d: int, layers: int, intermediate: int, heads: int = 4) -> Backbone:
@@ -32,7 +32,7 @@ def meta_bert(d: int, layers: int, intermediate: int, heads: int = 4) -> Backbon
     )  # fmt: skip
     with torch.device("meta"):
         model = BertModel(config)
-    return Backbone(model, None, "encoder", "bert", d, "bert")  # type: ignore[arg-type]
+    return Backbone.of(model, None, "bert")
 
 
 def method_size(name: str, backbone: Backbone, tasks: list[str], **cfg) -> int:

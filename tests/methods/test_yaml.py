@@ -20,7 +20,7 @@ def test_yaml_composes_to_the_dataclass_defaults(name):
     parsed_name, config = method_config(cfg)
     assert parsed_name == name
     _, config_class = REGISTRY[name]
-    # The YAML states the learning rate the dataclass otherwise picks by architecture.
+    # The YAML states the learning rate the dataclass otherwise picks by backbone family.
     assert dataclasses.replace(config, learning_rate=None) == config_class()
     if config.learning_rate is not None:
         assert config.learning_rate == config_class.default_learning_rates["*"]

@@ -1,0 +1,107 @@
+"""Text-to-text for encoder-decoders (T5's formulation): the model writes its answer as text.
+
+A row becomes a source (the task name, then every field after its name) and a target (the label
+as a word, STS-B as a number rounded to 0.2); the loss is the LM head's cross-entropy on the
+target, and evaluation decodes greedily and parses the text back into the label space, so both
+formulations share each task's metrics. No heads: the LM head is the backbone's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from hyperpeft.data.collate import IGNORE_INDEX, pad, pad_inputs
+from hyperpeft.data.features import Features
+from hyperpeft.formulation.base import Batch, Formulation
+from hyperpeft.tasks.base import Row, Task, TextToTextExample
+
+
+def end_of_sequence(tokenizer: PreTrainedTokenizerBase) -> int:
+    """The id that ends a target: EOS, or a WordPiece tokenizer's [SEP] (which has no EOS)."""
+    eos = tokenizer.eos_token_id
+    return tokenizer.sep_token_id if eos is None else eos
+
+
+class TextToText(Formulation):
+    name = "text-to-text"
+
+    # -- data ----------------------------------------------------------------------------------
+    def example(self, task: Task, row: Row) -> TextToTextExample:
+        return task.text_to_text_example(row)
+
+    def encode(
+        self,
+        task: Task,
+        examples: Sequence[TextToTextExample],
+        tokenizer: PreTrainedTokenizerBase,
+        max_length: int,
+    ) -> list[Features]:
+        """The source as usual, the target as plain tokens plus the end of sequence."""
+        sources = tokenizer(
+            [example.source for example in examples], truncation=True, max_length=max_length
+        )
+        targets = tokenizer(
+            [example.target for example in examples],
+            add_special_tokens=False,
+            truncation=True,
+            max_length=task.max_target_tokens - 1,
+        )
+        eos = end_of_sequence(tokenizer)
+        return [
+            Features(
+                input_ids=[source],
+                token_type_ids=None,
+                label=example.label,
+                target_ids=target + [eos],
+            )
+            for example, source, target in zip(
+                examples, sources["input_ids"], targets["input_ids"], strict=True
+            )
+        ]
+
+    def collate(self, task: Task, features: Sequence[Features], pad_token_id: int) -> Batch:
+        """Target padding is ignored by the loss."""
+        batch: Batch = pad_inputs([f.input_ids[0] for f in features], pad_token_id)
+        batch["labels"] = pad([f.target_ids for f in features], IGNORE_INDEX)
+        return batch
+
+    # -- model ---------------------------------------------------------------------------------
+    def prepare_model(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+        """Random T5s built for tests use minilm's WordPiece tokenizer: make generation agree
+        with it (for a T5 tokenizer these are the values the model already has)."""
+        eos = end_of_sequence(tokenizer)
+        for config in (model.config, model.generation_config):
+            config.pad_token_id = tokenizer.pad_token_id
+            config.eos_token_id = eos
+            config.decoder_start_token_id = tokenizer.pad_token_id
+
+    def loss(self, model: PreTrainedModel, heads: nn.Module | None, batch: Batch) -> torch.Tensor:
+        return model(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            labels=batch["labels"],
+        ).loss
+
+    def predict(
+        self,
+        model: PreTrainedModel,
+        heads: nn.Module | None,
+        batch: Batch,
+        task: Task,
+        tokenizer: PreTrainedTokenizerBase | None,
+    ) -> list[Any]:
+        """Greedy decoding, then the task parses each text back into its label space."""
+        generated = model.generate(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            max_new_tokens=task.max_target_tokens,
+            num_beams=1,
+            do_sample=False,
+        )
+        texts = tokenizer.batch_decode(generated, skip_special_tokens=True)
+        return [task.parse_prediction(text.strip()) for text in texts]
