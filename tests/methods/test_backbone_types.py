@@ -21,6 +21,7 @@ from hyperpeft.errors import ConfigError
 from hyperpeft.methods.architectures import find_attach_points
 from hyperpeft.methods.lora import lora_targets
 from tests.methods.conftest import HIDDEN, attach, batch, outputs
+from tests.methods.test_attach import FRESH_BOUND
 
 ENCODER_LAYERS, DECODER_LAYERS = 2, 3
 # Tiny settings per family, in the config keys every type of that family shares.
@@ -141,7 +142,8 @@ def test_every_method_attaches_starts_near_identity_and_trains(model_type, metho
     method.set_task(1)
     with torch.no_grad():
         after = outputs(backbone, inputs)
-    assert ((after - before).norm() / before.norm()).item() < 1e-2
+    # the bound of test_attach.py: the reference's PHM init on tiny 4-wide slices moves ~1.6%
+    assert ((after - before).norm() / before.norm()).item() < FRESH_BOUND
     backbone.model.train()
     outputs(backbone, inputs).pow(2).mean().backward()
     trained = [p for p in [*backbone.model.parameters(), *method.parameters()] if p.requires_grad]
