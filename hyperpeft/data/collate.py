@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from hyperpeft.data.features import Features
+from hyperpeft.tasks.head import Head
 
 IGNORE_INDEX = -100
 
@@ -27,10 +28,10 @@ class Collator:
     `choice_mask [batch, max_choices]`; padded choices are empty sequences masked out of the loss.
     """
 
-    def __init__(self, pad_token_id: int, task_index: int, head: str) -> None:
+    def __init__(self, pad_token_id: int, task_index: int, head: Head) -> None:
         self.pad_token_id = pad_token_id
         self.task_index = task_index
-        self.head = head
+        self.head = Head(head)
 
     def __call__(self, items: Sequence[tuple[int, Features]]) -> dict[str, Any]:
         features = [f for _, f in items]
@@ -53,11 +54,11 @@ class Collator:
         batch["attention_mask"][:, 0] = 1
         if types:
             batch["token_type_ids"] = _pad(types, 0, input_ids.shape[1])
-        if self.head == "multiple_choice":
+        if self.head == Head.MULTIPLE_CHOICE:
             batch["choice_mask"] = torch.tensor(choice_mask, dtype=torch.bool)
         if features[0].target_ids is not None:
             batch["labels"] = _pad([f.target_ids for f in features], IGNORE_INDEX)
         else:
-            dtype = torch.float if self.head == "regression" else torch.long
+            dtype = torch.float if self.head == Head.REGRESSION else torch.long
             batch["labels"] = torch.tensor([f.label for f in features], dtype=dtype)
         return batch
