@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf.errors import InterpolationResolutionError
 
 from hyperpeft.errors import ConfigError
 
@@ -39,10 +40,19 @@ def setting(
 
 
 def plain(values: Any) -> Any:
-    """A config node as plain Python values, interpolations resolved (a `???` stays `???`)."""
-    if isinstance(values, DictConfig):
+    """A config node as plain Python values, interpolations resolved (a `???` stays `???`); a
+    `ConfigError` raised by a resolver comes out as itself, not wrapped by OmegaConf."""
+    if not isinstance(values, DictConfig):
+        return values
+    try:
         return OmegaConf.to_container(values, resolve=True)
-    return values
+    except InterpolationResolutionError as error:
+        cause: BaseException | None = error
+        while cause is not None and not isinstance(cause, ConfigError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        raise cause from None
 
 
 def from_values(cls: type[C], prefix: str, values: Mapping[str, Any]) -> C:
