@@ -9,6 +9,7 @@ from transformers import PreTrainedTokenizerBase
 
 from hyperpeft.data.cache import cached, digest
 from hyperpeft.data.features import Features, encode_for_encoder, encode_for_text_to_text
+from hyperpeft.data.fingerprint import code_fingerprint
 from hyperpeft.tasks import load_splits
 
 SPLITS = ("train", "validation", "test")
@@ -51,6 +52,13 @@ def build_task_data(
         text_to_text,
         max_length,
         task.max_target_tokens,
+        # the code from a row to its features (and the task settings it reads): what build()
+        # calls; an edit to it is a new entry, never a stale one
+        code_fingerprint(
+            [task.text_to_text_example, encode_for_text_to_text]
+            if text_to_text
+            else [task.encoder_example, encode_for_encoder]
+        ),
     )
 
     def build() -> TaskData:
@@ -66,4 +74,6 @@ def build_task_data(
                 features[split] = encode_for_encoder(examples[split], tokenizer, max_length)
         return TaskData(task=task, examples=examples, features=features)
 
-    return cached(cache_dir, f"{task.name}-{key}", build)
+    data, from_cache = cached(cache_dir, f"{task.name}-{key}", build)
+    data.task = task  # the live task, not the copy pickled with the entry
+    return data, from_cache
