@@ -3,6 +3,7 @@
 Rows use the hub's field names. Labels are class indices in the hub's `ClassLabel` order, which
 is also what the tsv files' 0/1 labels mean (CoLA 1 = acceptable, MRPC 1 = equivalent, ...).
 Rows whose gold label is "-" (no annotator majority, as in the raw MultiNLI release) are skipped.
+The tasks are defined (and so registered) in the papers' order, the order of the glue mixture.
 """
 
 from __future__ import annotations

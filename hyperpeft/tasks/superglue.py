@@ -4,6 +4,7 @@ Rows follow the hub's flat schema: MultiRC is one row per answer (with `paragrap
 `question_idx`, `answer_idx`), ReCoRD one row per query (candidate `entities` and gold `answers`
 as lists of strings); the nested official jsonl records are flattened to the same rows. WSC reads
 the hub config "wsc", the one identical to the official files ("wsc.fixed" edits span texts).
+The tasks are defined (and so registered) in the benchmark's order, the order of its mixture.
 """
 
 from __future__ import annotations
