@@ -50,9 +50,14 @@ def _temperature(key: str, value: Any, _: dict) -> float:
     return float(value)
 
 
-def _custom_tasks(key: str, value: Any, _: dict) -> dict[str, Any]:
+def _custom_tasks(key: str, value: Any, earlier: dict) -> dict[str, Any]:
+    """The settings of the custom tasks in the mixture are checked here, before a run builds
+    anything; entries the mixture leaves out (the placeholder `my_task`) are not."""
     if not isinstance(value, dict):
         raise ConfigError(key, value, "a mapping from task names to their settings")
+    for name in earlier["tasks"]:
+        if name in value:
+            CustomTaskConfig.from_mapping(name, value[name])
     return value
 
 
@@ -103,7 +108,8 @@ def file_format(path: str, declared: str | None) -> str | None:
 
 
 def _file(required: bool):
-    allowed = "a path to a csv, tsv or jsonl file" + ("" if required else ", or null")
+    allowed = ("required: " if required else "") + "a path to a csv, tsv or jsonl file"
+    allowed += "" if required else ", or null"
 
     def check(key: str, value: Any, _: dict) -> str | None:
         if is_unset(value) and not required:

@@ -107,6 +107,12 @@ def test_the_schema_types_every_option_at_composition(option):
         (["task.tasks=[]"], "task.tasks", "an empty mixture"),
         (["task=glue", "task.tasks=[rte,cb,rte]"], "task.tasks", "more than once"),
         (["task.tasks=${hyperpeft.benchmark:nope}"], "task.tasks", "glue, superglue"),
+        (["task=custom"], "task.custom.my_task.train", "required: a path"),
+        (
+            ["task=custom", "task.custom.my_task.train=t.csv", "+task.custom.my_task.regression=2"],
+            "task.custom.my_task.regression",
+            "true or false",
+        ),
     ],
 )
 def test_the_group_is_checked_at_the_door(overrides, key, allowed):
