@@ -5,7 +5,8 @@
 a run (keys added with `+` that the schema does not know are refused there). `CustomTaskConfig`
 is one entry of `task.custom`; `CustomTask` is built from it. `task.custom` stays an open mapping
 in the schema: OmegaConf cannot create a typed entry from `+task.custom.<name>.train=...`, the
-form the README uses, so each entry is checked when its task is built.
+form the README uses, so the entries of the mixture's tasks are checked by `CustomTaskConfig` at
+the door instead (and again when a task is built from one).
 """
 
 from __future__ import annotations
