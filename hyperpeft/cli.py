@@ -103,8 +103,23 @@ def _unknown_option(err: MissingConfigException) -> str:
     return first
 
 
+def _one_line(err: Exception) -> str:
+    """The error as one line; a composition error gets the first line of its cause, the type
+    check that refused the value (`task.temperature=abc: Value 'abc' of type 'str' could not be
+    converted to Float`), which Hydra's own message leaves out."""
+    message = " ".join(str(err).split())
+    merging = "Error merging override "
+    cause = err.__cause__
+    if not message.startswith(merging) or cause is None or not str(cause).strip():
+        return message
+    return f"{message.removeprefix(merging)}: {str(cause).strip().splitlines()[0]}"
+
+
 def main() -> None:
+    from hyperpeft.tasks.options import register_task_configs
+
     _quiet_environment()
+    register_task_configs()  # the task=<name> options and the task group's schema
     app = hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(
         _task_function
     )
@@ -120,7 +135,7 @@ def main() -> None:
     except (ConfigError, DataError, ConfigCompositionException, OverrideParseException) as err:
         if user_asked_for_tracebacks:
             raise
-        _fail(" ".join(str(err).split()))
+        _fail(_one_line(err))
     finally:
         if previous is None:
             os.environ.pop("HYDRA_FULL_ERROR", None)

@@ -6,6 +6,7 @@ import torch
 from omegaconf import DictConfig
 
 from hyperpeft.errors import ConfigError
+from hyperpeft.tasks.config import TaskConfig
 
 
 def _positive(cfg: DictConfig, key: str, allow_zero: bool = False) -> None:
@@ -19,19 +20,7 @@ def _positive(cfg: DictConfig, key: str, allow_zero: bool = False) -> None:
 
 
 def validate_config(cfg: DictConfig) -> None:
-    tasks = cfg.task.tasks
-    if tasks is None or len(tasks) == 0:
-        raise ConfigError(
-            "task.tasks", list(tasks or []), "an empty mixture; give at least one task"
-        )
-    duplicates = sorted({name for name in tasks if list(tasks).count(name) > 1})
-    if duplicates:
-        raise ConfigError("task.tasks", list(tasks), f"names {duplicates} more than once")
-    temperature = cfg.task.temperature
-    if not isinstance(temperature, (int, float)) or temperature <= 0:
-        raise ConfigError(
-            "task.temperature", temperature, "must be a number > 0 (1 = proportional)"
-        )
+    TaskConfig.from_config(cfg.task)
     for key in ("trainer.batch_size", "trainer.eval_batch_size", "trainer.eval_every"):
         _positive(cfg, key)
     _positive(cfg, "trainer.max_steps", allow_zero=True)

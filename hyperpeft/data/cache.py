@@ -1,7 +1,8 @@
 """A disk cache for tokenised splits, so the second run of a task starts without tokenising.
 
 The key is a digest of everything the features depend on: the rows themselves (so an edited data
-file is a new entry), the tokenizer, the formulation and the length limits.
+file is a new entry), the tokenizer, the formulation, the length limits, and the code that turns
+a row into features with the task settings it reads (`fingerprint.py`).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from transformers import PreTrainedTokenizerBase
 
 from hyperpeft.data.cache import cached, digest
 from hyperpeft.data.features import Features
+from hyperpeft.data.fingerprint import code_fingerprint
 from hyperpeft.tasks import load_splits
 
 if TYPE_CHECKING:
@@ -56,6 +57,9 @@ def build_task_data(
         formulation.name,
         max_length,
         task.max_target_tokens,
+        # the code from a row to its features (and the task settings it reads): what build()
+        # calls; an edit to it is a new entry, never a stale one
+        code_fingerprint(formulation.feature_code(task)),
     )
 
     def build() -> TaskData:
@@ -65,4 +69,6 @@ def build_task_data(
             features[split] = formulation.encode(task, examples[split], tokenizer, max_length)
         return TaskData(task=task, examples=examples, features=features)
 
-    return cached(cache_dir, f"{task.name}-{key}", build)
+    data, from_cache = cached(cache_dir, f"{task.name}-{key}", build)
+    data.task = task  # the live task, not the copy pickled with the entry
+    return data, from_cache

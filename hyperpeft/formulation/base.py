@@ -12,7 +12,7 @@ Formulations are stateless: one instance per family, shared, picklable with the 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ class Formulation(ABC):
     @abstractmethod
     def example(self, task: Task, row: Row) -> Any:
         """A row as this formulation's example, which also keeps what the metrics need."""
+
+    @abstractmethod
+    def feature_code(self, task: Task) -> list[Callable]:
+        """The entry points of the code from a row to its features (the task's formatting and
+        this formulation's encoding), whose fingerprint is part of the token cache's key."""
 
     @abstractmethod
     def encode(

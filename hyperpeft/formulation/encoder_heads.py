@@ -8,7 +8,7 @@ number (regression) or one score per choice. Choices of one batch are flattened 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -20,6 +20,7 @@ from hyperpeft.data.features import Features
 from hyperpeft.formulation.base import Batch, Formulation
 from hyperpeft.formulation.heads import TaskHeads, masked_mean
 from hyperpeft.tasks.base import EncoderExample, Row, Task
+from hyperpeft.tasks.head import Head
 
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -30,6 +31,9 @@ class EncoderHeads(Formulation):
     # -- data ----------------------------------------------------------------------------------
     def example(self, task: Task, row: Row) -> EncoderExample:
         return task.encoder_example(row)
+
+    def feature_code(self, task: Task) -> list[Callable]:
+        return [task.encoder_example, self.encode]
 
     def encode(
         self,
@@ -76,9 +80,9 @@ class EncoderHeads(Formulation):
         batch: Batch = pad_inputs(sequences, pad_token_id)
         if types:
             batch["token_type_ids"] = pad(types, 0, batch["input_ids"].shape[1])
-        if task.head == "multiple_choice":
+        if task.head == Head.MULTIPLE_CHOICE:
             batch["choice_mask"] = torch.tensor(choice_mask, dtype=torch.bool)
-        dtype = torch.float if task.head == "regression" else torch.long
+        dtype = torch.float if task.head == Head.REGRESSION else torch.long
         batch["labels"] = torch.tensor([f.label for f in features], dtype=dtype)
         return batch
 

@@ -15,6 +15,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from hyperpeft.tasks.head import Head
+
 
 def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     weights = mask.unsqueeze(-1).to(hidden.dtype)
@@ -22,29 +24,29 @@ def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class TaskHead(nn.Module):
-    def __init__(self, hidden_size: int, kind: str, num_labels: int, dropout: float) -> None:
+    def __init__(self, hidden_size: int, kind: Head, num_labels: int, dropout: float) -> None:
         super().__init__()
-        self.kind = kind
-        outputs = num_labels if kind == "classification" else 1
+        self.kind = Head(kind)
+        outputs = num_labels if self.kind == Head.CLASSIFICATION else 1
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(hidden_size, outputs)
 
     def forward(self, pooled: torch.Tensor, choice_mask: torch.Tensor | None) -> torch.Tensor:
         logits = self.classifier(self.dropout(pooled))
-        if self.kind == "regression":
+        if self.kind == Head.REGRESSION:
             return logits.squeeze(-1)
-        if self.kind == "multiple_choice":
+        if self.kind == Head.MULTIPLE_CHOICE:
             scores = logits.view(choice_mask.shape)  # [batch, choices]
             return scores.masked_fill(~choice_mask, torch.finfo(scores.dtype).min)
         return logits
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        if self.kind == "regression":
+        if self.kind == Head.REGRESSION:
             return nn.functional.mse_loss(logits, labels)
         return nn.functional.cross_entropy(logits, labels)
 
     def predict(self, logits: torch.Tensor) -> list[Any]:
-        if self.kind == "regression":
+        if self.kind == Head.REGRESSION:
             return logits.float().tolist()
         return logits.argmax(-1).tolist()
 

@@ -8,7 +8,7 @@ formulations share each task's metrics. No heads: the LM head is the backbone's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -33,6 +33,9 @@ class TextToText(Formulation):
     # -- data ----------------------------------------------------------------------------------
     def example(self, task: Task, row: Row) -> TextToTextExample:
         return task.text_to_text_example(row)
+
+    def feature_code(self, task: Task) -> list[Callable]:
+        return [task.text_to_text_example, self.encode]
 
     def encode(
         self,

@@ -7,6 +7,7 @@ metrics = task.compute_metrics(predictions, examples)
 task.score(metrics)
 """
 
+from hyperpeft.tasks import glue, superglue  # noqa: F401  (their classes register themselves)
 from hyperpeft.tasks.base import (
     EncoderExample,
     OfficialData,
@@ -16,9 +17,21 @@ from hyperpeft.tasks.base import (
     TextToTextExample,
 )
 from hyperpeft.tasks.custom import CustomTask
-from hyperpeft.tasks.registry import GLUE_TASKS, SUPERGLUE_TASKS, TASK_NAMES, TASKS, get_task
+from hyperpeft.tasks.head import Head
+from hyperpeft.tasks.registry import (
+    TASKS,
+    benchmark_tasks,
+    benchmarks,
+    get_task,
+    register_task,
+    task_names,
+)
 from hyperpeft.tasks.sources import missing_files
 from hyperpeft.tasks.splits import load_splits
+
+TASK_NAMES: tuple[str, ...] = task_names()
+GLUE_TASKS: tuple[str, ...] = benchmark_tasks("glue")
+SUPERGLUE_TASKS: tuple[str, ...] = benchmark_tasks("superglue")
 
 __all__ = [
     "GLUE_TASKS",
@@ -27,12 +40,17 @@ __all__ = [
     "TASK_NAMES",
     "CustomTask",
     "EncoderExample",
+    "Head",
     "OfficialData",
     "Row",
     "Splits",
     "Task",
     "TextToTextExample",
+    "benchmark_tasks",
+    "benchmarks",
     "get_task",
     "load_splits",
     "missing_files",
+    "register_task",
+    "task_names",
 ]

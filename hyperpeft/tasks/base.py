@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from hyperpeft.tasks import metrics
+from hyperpeft.tasks.head import Head
 
 Row = dict[str, Any]
 
-HEADS = ("classification", "regression", "multiple_choice")
 UNKNOWN_CLASS = -1  # what an unparseable generated label becomes: never equal to a gold label
 
 
@@ -89,7 +89,7 @@ class Task(ABC):
 
     name: str
     benchmark: ClassVar[str]
-    head: str = "classification"
+    head: Head = Head.CLASSIFICATION
     label_names: list[str] | None = None
     metric_names: list[str] = ["accuracy"]
     text_fields: tuple[str, ...] = ()
@@ -98,7 +98,7 @@ class Task(ABC):
     # ---- sizes -------------------------------------------------------------------------------
     @property
     def num_labels(self) -> int:
-        if self.head == "classification":
+        if self.head == Head.CLASSIFICATION:
             return len(self.label_names or ())
         return 1
 
@@ -106,7 +106,7 @@ class Task(ABC):
     def max_target_tokens(self) -> int:
         """A bound on a target's token count: a token covers at least one character, plus room
         for a word-boundary token and the end-of-sequence token."""
-        if self.head == "regression":
+        if self.head == Head.REGRESSION:
             return 8 if self.target_step is not None else 16
         return max(len(word) for word in self.label_names or ["x"]) + 2
 
@@ -143,7 +143,7 @@ class Task(ABC):
         return prefixed(self.name, [(name, row[name]) for name in self.text_fields])
 
     def target_text(self, row: Row) -> str:
-        if self.head == "regression":
+        if self.head == Head.REGRESSION:
             return format_number(row["label"], self.target_step)
         return self.label_names[row["label"]]
 
@@ -159,7 +159,7 @@ class Task(ABC):
     def parse_prediction(self, text: str) -> Any:
         """Generated text back to a prediction: a class index (-1 when no label matches) or a
         float (NaN when the text is no number)."""
-        if self.head == "regression":
+        if self.head == Head.REGRESSION:
             try:
                 value = float(compact(text))
             except (TypeError, ValueError):
@@ -172,7 +172,7 @@ class Task(ABC):
     # ---- metrics -----------------------------------------------------------------------------
     def coerce(self, predictions: Sequence) -> list:
         """Predictions as plain numbers (they may come as numpy or torch scalars, or None)."""
-        if self.head == "regression":
+        if self.head == Head.REGRESSION:
             return [math.nan if value is None else float(value) for value in predictions]
         return [UNKNOWN_CLASS if value is None else int(value) for value in predictions]
 

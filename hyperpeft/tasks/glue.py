@@ -3,6 +3,7 @@
 Rows use the hub's field names. Labels are class indices in the hub's `ClassLabel` order, which
 is also what the tsv files' 0/1 labels mean (CoLA 1 = acceptable, MRPC 1 = equivalent, ...).
 Rows whose gold label is "-" (no annotator majority, as in the raw MultiNLI release) are skipped.
+The tasks are defined (and so registered) in the papers' order, the order of the glue mixture.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any, ClassVar
 
 from hyperpeft.tasks.base import EncoderExample, OfficialData, Row, TextToTextExample
 from hyperpeft.tasks.benchmark import BenchmarkTask
+from hyperpeft.tasks.head import Head
 from hyperpeft.tasks.metrics import accuracy
 from hyperpeft.tasks.readers import read_delimited
+from hyperpeft.tasks.registry import register_task
 from hyperpeft.tasks.rows import RowError, int_field, label_index, number_label, text_field
 
 NO_GOLD_LABEL = "-"
@@ -45,7 +48,7 @@ class GlueTask(BenchmarkTask):
         return read_delimited(path, "\t", quoted=False, columns=self.headerless)
 
     def parse_label(self, value: Any) -> int | float:
-        if self.head == "regression":
+        if self.head == Head.REGRESSION:
             return number_label(value)
         return label_index(value, self.label_names)
 
@@ -67,6 +70,7 @@ class GlueTask(BenchmarkTask):
         return [row]
 
 
+@register_task
 class Cola(GlueTask):
     name = "cola"
     hub_config = "cola"
@@ -77,6 +81,7 @@ class Cola(GlueTask):
     metric_names = ["matthews"]
 
 
+@register_task
 class Sst2(GlueTask):
     name = "sst2"
     hub_config = "sst2"
@@ -86,6 +91,7 @@ class Sst2(GlueTask):
     metric_names = ["accuracy"]
 
 
+@register_task
 class Mrpc(GlueTask):
     name = "mrpc"
     hub_config = "mrpc"
@@ -96,6 +102,7 @@ class Mrpc(GlueTask):
     metric_names = ["f1", "accuracy"]
 
 
+@register_task
 class Qqp(GlueTask):
     name = "qqp"
     hub_config = "qqp"
@@ -106,6 +113,7 @@ class Qqp(GlueTask):
     metric_names = ["f1", "accuracy"]
 
 
+@register_task
 class Stsb(GlueTask):
     """Regression on a 0-5 similarity; text-to-text targets are rounded to 0.2 ("3.4")."""
 
@@ -114,11 +122,12 @@ class Stsb(GlueTask):
     folder = "STS-B"
     columns = {"sentence1": "sentence1", "sentence2": "sentence2"}
     label_column = "score"
-    head = "regression"
+    head = Head.REGRESSION
     target_step = 0.2
     metric_names = ["pearson", "spearman"]
 
 
+@register_task
 class Mnli(GlueTask):
     """MNLI reports on both official validation sets: its `test` split holds the matched rows,
     then the mismatched ones, each tagged `subset` ("matched" / "mismatched", also in the
@@ -177,6 +186,7 @@ class Mnli(GlueTask):
         return results
 
 
+@register_task
 class Qnli(GlueTask):
     name = "qnli"
     hub_config = "qnli"
@@ -186,6 +196,7 @@ class Qnli(GlueTask):
     metric_names = ["accuracy"]
 
 
+@register_task
 class Rte(GlueTask):
     name = "rte"
     hub_config = "rte"

@@ -108,22 +108,24 @@ def answer_scores(prediction: str, answers: Sequence[str]) -> tuple[float, float
     return best_f1, best_em
 
 
-CLASSIFICATION_METRICS = ("accuracy", "f1", "macro_f1", "matthews")
-REGRESSION_METRICS = ("pearson", "spearman")
+# The label-level metrics a task may list in `metric_names`, by name: each takes (predictions,
+# labels, number of classes). A custom task picks from the table of its head.
+LabelMetric = Callable[[Sequence, Sequence, int], float]
+CLASSIFICATION_METRICS: dict[str, LabelMetric] = {
+    "accuracy": lambda predictions, labels, _: accuracy(predictions, labels),
+    "f1": lambda predictions, labels, _: f1(predictions, labels),
+    "macro_f1": macro_f1,
+    "matthews": lambda predictions, labels, _: matthews(predictions, labels),
+}
+REGRESSION_METRICS: dict[str, LabelMetric] = {
+    "pearson": lambda predictions, labels, _: pearson(predictions, labels),
+    "spearman": lambda predictions, labels, _: spearman(predictions, labels),
+}
+LABEL_METRICS: dict[str, LabelMetric] = {**CLASSIFICATION_METRICS, **REGRESSION_METRICS}
 
 
 def label_metric(name: str, predictions: Sequence, labels: Sequence, num_labels: int) -> float:
-    """One of the label-level metrics by name (the ones a custom task may list)."""
-    if name == "accuracy":
-        return accuracy(predictions, labels)
-    if name == "f1":
-        return f1(predictions, labels)
-    if name == "macro_f1":
-        return macro_f1(predictions, labels, num_labels)
-    if name == "matthews":
-        return matthews(predictions, labels)
-    if name == "pearson":
-        return pearson(predictions, labels)
-    if name == "spearman":
-        return spearman(predictions, labels)
-    raise KeyError(f"unknown metric {name!r}")
+    """One of the label-level metrics by name."""
+    if name not in LABEL_METRICS:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(LABEL_METRICS)}")
+    return LABEL_METRICS[name](predictions, labels, num_labels)

@@ -4,6 +4,7 @@ Rows follow the hub's flat schema: MultiRC is one row per answer (with `paragrap
 `question_idx`, `answer_idx`), ReCoRD one row per query (candidate `entities` and gold `answers`
 as lists of strings); the nested official jsonl records are flattened to the same rows. WSC reads
 the hub config "wsc", the one identical to the official files ("wsc.fixed" edits span texts).
+The tasks are defined (and so registered) in the benchmark's order, the order of its mixture.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from hyperpeft.tasks.base import (
     prefixed,
 )
 from hyperpeft.tasks.benchmark import BenchmarkTask
+from hyperpeft.tasks.head import Head
 from hyperpeft.tasks.metrics import answer_scores, exact_match_by_group, f1
 from hyperpeft.tasks.readers import read_jsonl
+from hyperpeft.tasks.registry import register_task
 from hyperpeft.tasks.rows import RowError, int_field, label_index, text_field
 
 BOOL_LABELS = ["False", "True"]
@@ -58,6 +61,7 @@ class SuperGlueTask(BenchmarkTask):
         return self.parse_flat(record, position)
 
 
+@register_task
 class BoolQ(SuperGlueTask):
     name = "boolq"
     hub_config = "boolq"
@@ -67,6 +71,7 @@ class BoolQ(SuperGlueTask):
     metric_names = ["accuracy"]
 
 
+@register_task
 class CB(SuperGlueTask):
     name = "cb"
     hub_config = "cb"
@@ -76,53 +81,7 @@ class CB(SuperGlueTask):
     metric_names = ["macro_f1", "accuracy"]
 
 
-class SuperGlueRte(SuperGlueTask):
-    name = "superglue-rte"
-    hub_config = "rte"
-    folder = "RTE"
-    text_fields = ("premise", "hypothesis")
-    label_names = ["entailment", "not_entailment"]
-    metric_names = ["accuracy"]
-
-
-class WiC(SuperGlueTask):
-    """Does `word` mean the same in both sentences? The encoder sees "word: sentence1"."""
-
-    name = "wic"
-    hub_config = "wic"
-    folder = "WiC"
-    text_fields = ("word", "sentence1", "sentence2")
-    int_fields = ("start1", "end1", "start2", "end2")
-    label_names = BOOL_LABELS
-    metric_names = ["accuracy"]
-
-    def encoder_example(self, row: Row) -> EncoderExample:
-        first = f"{row['word']}: {row['sentence1']}"
-        return EncoderExample([(first, row["sentence2"])], self.gold(row))
-
-
-class WSC(SuperGlueTask):
-    """Does the pronoun `span2_text` refer to `span1_text`?"""
-
-    name = "wsc"
-    hub_config = "wsc"
-    folder = "WSC"
-    text_fields = ("text", "span1_text", "span2_text")
-    int_fields = ("span1_index", "span2_index")
-    label_names = BOOL_LABELS
-    metric_names = ["accuracy"]
-
-    def parse_local(self, record: dict[str, Any], position: int) -> list[Row]:
-        target = record.get("target")
-        if not isinstance(target, dict):
-            raise RowError("missing field 'target' (the two spans)")
-        return self.parse_flat({**record, **target}, position)
-
-    def encoder_example(self, row: Row) -> EncoderExample:
-        question = f'Does "{row["span2_text"]}" refer to "{row["span1_text"]}"?'
-        return EncoderExample([(row["text"], question)], self.gold(row))
-
-
+@register_task
 class Copa(SuperGlueTask):
     """Two-way multiple choice: which choice is the premise's cause (or effect)?
 
@@ -131,7 +90,7 @@ class Copa(SuperGlueTask):
     name = "copa"
     hub_config = "copa"
     folder = "COPA"
-    head = "multiple_choice"
+    head = Head.MULTIPLE_CHOICE
     text_fields = ("premise", "question", "choice1", "choice2")
     choice_names = ("choice1", "choice2")
     metric_names = ["accuracy"]
@@ -160,6 +119,7 @@ class Copa(SuperGlueTask):
         return self.choice_names.index(key) if key in self.choice_names else UNKNOWN_CLASS
 
 
+@register_task
 class MultiRC(SuperGlueTask):
     """One binary row per (question, answer); examples are grouped by question, so `em` counts
     questions whose answers are all right and `f1a` is the F1 over all answers. Splits keep a
@@ -236,6 +196,7 @@ def clean_passage(text: str) -> str:
     return text.replace("@highlight\n", "- ")
 
 
+@register_task
 class ReCoRD(SuperGlueTask):
     """Cloze questions over a news passage: which entity fills `@placeholder`?
 
@@ -250,7 +211,7 @@ class ReCoRD(SuperGlueTask):
     name = "record"
     hub_config = "record"
     folder = "ReCoRD"
-    head = "multiple_choice"
+    head = Head.MULTIPLE_CHOICE
     label_names = None
     metric_names = ["f1", "em"]
     no_right_choice = -100
@@ -375,3 +336,53 @@ class ReCoRD(SuperGlueTask):
             total_f1 += score_f1
             total_em += score_em
         return {"f1": total_f1 / len(examples), "em": total_em / len(examples)}
+
+
+@register_task
+class SuperGlueRte(SuperGlueTask):
+    name = "superglue-rte"
+    hub_config = "rte"
+    folder = "RTE"
+    text_fields = ("premise", "hypothesis")
+    label_names = ["entailment", "not_entailment"]
+    metric_names = ["accuracy"]
+
+
+@register_task
+class WiC(SuperGlueTask):
+    """Does `word` mean the same in both sentences? The encoder sees "word: sentence1"."""
+
+    name = "wic"
+    hub_config = "wic"
+    folder = "WiC"
+    text_fields = ("word", "sentence1", "sentence2")
+    int_fields = ("start1", "end1", "start2", "end2")
+    label_names = BOOL_LABELS
+    metric_names = ["accuracy"]
+
+    def encoder_example(self, row: Row) -> EncoderExample:
+        first = f"{row['word']}: {row['sentence1']}"
+        return EncoderExample([(first, row["sentence2"])], self.gold(row))
+
+
+@register_task
+class WSC(SuperGlueTask):
+    """Does the pronoun `span2_text` refer to `span1_text`?"""
+
+    name = "wsc"
+    hub_config = "wsc"
+    folder = "WSC"
+    text_fields = ("text", "span1_text", "span2_text")
+    int_fields = ("span1_index", "span2_index")
+    label_names = BOOL_LABELS
+    metric_names = ["accuracy"]
+
+    def parse_local(self, record: dict[str, Any], position: int) -> list[Row]:
+        target = record.get("target")
+        if not isinstance(target, dict):
+            raise RowError("missing field 'target' (the two spans)")
+        return self.parse_flat({**record, **target}, position)
+
+    def encoder_example(self, row: Row) -> EncoderExample:
+        question = f'Does "{row["span2_text"]}" refer to "{row["span1_text"]}"?'
+        return EncoderExample([(row["text"], question)], self.gold(row))

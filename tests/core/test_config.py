@@ -6,17 +6,22 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from hyperpeft.errors import ConfigError
+from hyperpeft.tasks.options import register_task_configs
 from hyperpeft.validation import validate_config
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "method", "task", "hardware", "logger")
+register_task_configs()  # as the CLI does before composing
 
 
 def _options(group: str) -> list[str]:
-    return sorted(path.stem for path in (CONF / group).glob("*.yaml"))
+    """The options Hydra offers for `group=`: files of conf/ and entries registered in code."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return sorted(GlobalHydra.instance().config_loader().get_group_options(group))
 
 
 def _compose(*overrides: str):

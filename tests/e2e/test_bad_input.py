@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from hyperpeft.tasks import TASK_NAMES
 from tests.e2e.conftest import FAST
 
 
@@ -83,6 +84,32 @@ def test_a_checkpoint_of_another_method_is_refused(cli, tmp_path):
 def test_an_unknown_method_lists_the_options(cli):
     line = _one_line_error(cli("method=nope"))
     assert line.startswith("error: method=nope: unknown option; one of: adapter, bitfit")
+
+
+def test_an_unknown_task_lists_every_registered_task_and_the_mixtures(cli):
+    line = _one_line_error(cli("task=nope"))
+    assert line.startswith("error: task=nope: unknown option; one of: ")
+    options = line.split("one of: ", 1)[1].split(", ")
+    assert sorted(options) == sorted([*TASK_NAMES, "glue", "superglue", "custom"])
+
+
+def test_help_lists_every_task_option(cli):
+    outcome = cli("--help")
+    assert outcome.code == 0
+    line = next(line for line in outcome.stdout.splitlines() if line.startswith("task: "))
+    assert set(line.removeprefix("task: ").split(", ")) == {
+        *TASK_NAMES,
+        "glue",
+        "superglue",
+        "custom",
+    }
+
+
+def test_a_type_the_task_schema_refuses_is_one_line(cli):
+    line = _one_line_error(cli("task=glue", "task.temperature=warm"))
+    assert line == (
+        "error: task.temperature=warm: Value 'warm' of type 'str' could not be converted to Float"
+    )
 
 
 def test_an_unknown_key_is_one_line(cli):

@@ -18,6 +18,7 @@ from hydra_plugins.hyperpeft_optuna_sweeper.search_path import (
     SweepsFolderConfigSource,
     sweeps_folder,
 )
+from hyperpeft.tasks.options import register_task_configs
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEPS = sorted(path.stem for path in (ROOT / "sweeps").glob("*.yaml"))
@@ -26,6 +27,7 @@ MISSING = object()
 
 
 def compose_with(conf_dir: Path, overrides: list[str]):
+    register_task_configs()  # the project's task=<name> options, as the CLI registers them
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
         return compose("config", overrides=overrides, return_hydra_config=True)

@@ -9,7 +9,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from hyperpeft.errors import ConfigError, DataError
-from hyperpeft.tasks import CustomTask, get_task, load_splits, missing_files
+from hyperpeft.tasks import CustomTask, Head, get_task, load_splits, missing_files
+from hyperpeft.tasks.config import CustomTaskConfig
 
 
 def write(path: Path, text: str) -> Path:
@@ -226,3 +227,25 @@ def test_regression_label_must_be_a_number(tmp_path):
     spec = {"train": str(path), "text_fields": ["a"], "regression": True, "label_names": None}
     with pytest.raises(DataError, match=r"r\.csv, line 3: label 'high' is not a number"):
         get_task("r", {"r": spec}).official_data(None)
+
+
+def test_yaml_booleans_as_label_names_are_refused_with_a_hint_to_quote_them(tmp_path):
+    """YAML reads `label_names: [no, yes]` as [false, true]: the words must be quoted."""
+    unquoted = OmegaConf.create("train: t.csv\ntext_fields: [a]\nlabel_names: [no, yes]\n")
+    with pytest.raises(ConfigError) as error:
+        get_task("t", {"t": unquoted})
+    assert error.value.key == "task.custom.t.label_names"
+    assert error.value.value == [False, True]
+    assert "quote them" in error.value.allowed and "['no', 'yes']" in error.value.allowed
+    quoted = OmegaConf.create("train: t.csv\ntext_fields: [a]\nlabel_names: ['no', 'yes']\n")
+    assert get_task("t", {"t": quoted}).label_names == ["no", "yes"]
+
+
+def test_the_settings_keep_their_defaults_in_one_place(csv_task):
+    """Keys left out take CustomTaskConfig's defaults, and the task reads them from there."""
+    minimal = {"train": csv_task["train"], "text_fields": ["sentence1"], "label_names": ["a", "b"]}
+    task = get_task("t", {"t": minimal})
+    defaults = CustomTaskConfig(train="x", text_fields=["x"])
+    assert task.label_field == defaults.label_field == "label"
+    assert task.head == Head.CLASSIFICATION and task.metric_names == ["accuracy"]
+    assert task.settings.validation is None and task.settings.format is None

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from hyperpeft.tasks import TASK_NAMES, get_task
+from hyperpeft.tasks import TASK_NAMES, Head, get_task
 from hyperpeft.tasks.base import format_number
 
 
@@ -98,3 +98,10 @@ def test_record_row_without_a_right_candidate_is_ignored_by_the_loss():
         "answers": ["C"],
     }
     assert task.encoder_example(row).label == -100
+
+
+def test_head_kinds_are_an_enum_that_reads_as_the_words():
+    assert get_task("stsb").head is Head.REGRESSION
+    assert get_task("copa").head is Head.MULTIPLE_CHOICE
+    assert get_task("rte").head is Head.CLASSIFICATION
+    assert Head("multiple_choice") is Head.MULTIPLE_CHOICE and Head.REGRESSION == "regression"

@@ -134,3 +134,13 @@ def test_each_task_has_the_spec_metrics(name):
 def test_score_needs_every_metric():
     with pytest.raises(KeyError, match="spearman"):
         get_task("stsb").score({"pearson": 0.5})
+
+
+def test_the_label_metrics_are_one_table_by_head():
+    predictions, labels = [1, 0, 1, 1, 2], [1, 0, 0, 1, 2]
+    assert m.label_metric("accuracy", predictions, labels, 3) == m.accuracy(predictions, labels)
+    assert m.label_metric("macro_f1", predictions, labels, 3) == m.macro_f1(predictions, labels, 3)
+    assert set(m.LABEL_METRICS) == set(m.CLASSIFICATION_METRICS) | set(m.REGRESSION_METRICS)
+    assert not set(m.CLASSIFICATION_METRICS) & set(m.REGRESSION_METRICS)
+    with pytest.raises(KeyError, match="bleu"):
+        m.label_metric("bleu", predictions, labels, 3)
