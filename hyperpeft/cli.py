@@ -20,19 +20,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
+from hyperpeft.config import config_dir, config_error, register_configs
 from hyperpeft.errors import ConfigError, DataError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-
-
-def config_dir() -> str:
-    """The `conf/` folder: beside the package in a checkout, inside it in a wheel."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package.parent / "conf", package / "_conf"):
-        if candidate.is_dir():
-            return str(candidate)
-    raise FileNotFoundError("hyperpeft's conf/ folder is missing from this installation")
 
 
 def _quiet_environment() -> None:
@@ -103,8 +95,16 @@ def _unknown_option(err: MissingConfigException) -> str:
     return first
 
 
+def _one_line(err: Exception) -> str:
+    """A composition error as one line: the key, the value and what the schema allows."""
+    overrides = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    error = config_error(err, overrides)
+    return str(error) if error is not None else " ".join(str(err).split())
+
+
 def main() -> None:
     _quiet_environment()
+    register_configs()
     app = hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(
         _task_function
     )
@@ -117,10 +117,14 @@ def main() -> None:
         app()
     except MissingConfigException as err:
         _fail(_unknown_option(err))
-    except (ConfigError, DataError, ConfigCompositionException, OverrideParseException) as err:
+    except (ConfigError, DataError) as err:
         if user_asked_for_tracebacks:
             raise
-        _fail(" ".join(str(err).split()))
+        _fail(str(err))
+    except (ConfigCompositionException, OverrideParseException) as err:
+        if user_asked_for_tracebacks:
+            raise
+        _fail(_one_line(err))
     finally:
         if previous is None:
             os.environ.pop("HYDRA_FULL_ERROR", None)

@@ -27,15 +27,20 @@ from hyperpeft.methods.task_adapters import TaskAdapterMethod
 
 @dataclass
 class CompacterConfig(BottleneckConfig):
-    phm_dim: int = field(default=4, metadata={"help": "n: number of Kronecker summands."})
+    phm_dim: int = field(
+        default=4, metadata={"help": "n: Kronecker summands; must divide hidden and bottleneck."}
+    )
     phm_rank: int | None = field(
         default=1, metadata={"help": "Rank r of the fast weights B_i; null: full rank."}
     )
     shared_rule: bool = field(
         default=True, metadata={"help": "One rule tensor A for every PHM layer of the model."}
     )
-    rule_init_std: float = field(default=1e-4, metadata={"help": "Std of the rule's normal init."})
+    rule_init_std: float = field(
+        default=1e-4, metadata={"help": "Std of the rule's normal init (B: glorot-uniform)."}
+    )
 
+    # The paper's learning rate for the Compacter family.
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-3}
 
     def validate(self, hidden_size: int) -> None:
@@ -55,8 +60,9 @@ class CompacterConfig(BottleneckConfig):
 
 @dataclass
 class CompacterPlusPlusConfig(CompacterConfig):
-    positions: tuple[str, ...] = field(
-        default=(FEED_FORWARD,), metadata={"help": "Compacter++: after the feed-forward only."}
+    positions: list[str] = field(
+        default_factory=lambda: [FEED_FORWARD],
+        metadata={"help": "Compacter++: after the feed-forward only."},
     )
 
 

@@ -1,15 +1,14 @@
-"""Every option of every config group composes, and the values our validation rejects."""
+"""Every option of every config group composes, and the values the schemas and checks reject."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from hyperpeft.config import compose_config, validate_config
 from hyperpeft.errors import ConfigError
-from hyperpeft.validation import validate_config
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "method", "task", "hardware", "logger")
@@ -20,8 +19,7 @@ def _options(group: str) -> list[str]:
 
 
 def _compose(*overrides: str):
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+    return compose_config(overrides)
 
 
 @pytest.mark.parametrize(

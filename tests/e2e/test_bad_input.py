@@ -28,6 +28,10 @@ def _one_line_error(outcome) -> str:
         (["method=compacter", "method.phm_dim=5"], "method.phm_dim=5"),
         (["method=lora", "method.rank=0"], "method.rank=0"),
         (["model=hub", "model.path=no-such/model-anywhere"], "model.path='no-such/model-anywhere'"),
+        (["+trainer.maxsteps=5"], "trainer.maxsteps=5: not a key of trainer; one of: max_steps,"),
+        (["trainer.max_steps=lots"], "trainer.max_steps='lots': an integer"),
+        (["method=lora", "method.rank=many"], "method.rank='many': an integer"),
+        (["+method.phm_dimm=4"], "method.phm_dimm=4: not a key of method; one of: name,"),
     ],
 )
 def test_bad_values(cli, overrides, expected):

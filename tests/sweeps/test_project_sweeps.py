@@ -12,12 +12,13 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from hydra_plugins.hyperpeft_optuna_sweeper._search_space import SearchSpace
-from hydra_plugins.hyperpeft_optuna_sweeper._settings import SweepSettings
+from hydra_plugins.hyperpeft_optuna_sweeper.config import OptunaSweeperConf
 from hydra_plugins.hyperpeft_optuna_sweeper.search_path import (
     SCHEME,
     SweepsFolderConfigSource,
     sweeps_folder,
 )
+from hyperpeft.config import compose_config, typed
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEPS = sorted(path.stem for path in (ROOT / "sweeps").glob("*.yaml"))
@@ -64,9 +65,8 @@ def test_each_sweep_composes_into_an_optuna_study(stand_in_conf, name):
     sweeper = cfg.hydra.sweeper
     assert sweeper._target_.endswith("hyperpeft_optuna_sweeper.sweeper.OptunaSweeper")
     assert sweeper.study_name and sweeper.storage and sweeper.seed is not None
-    raw = OmegaConf.to_container(sweeper, resolve=True)
-    raw.pop("_target_")
-    settings = SweepSettings.parse(raw)
+    settings = typed(OptunaSweeperConf, sweeper, key="hydra.sweeper")
+    settings.validate()
     parser = OverridesParser.create()
     space = SearchSpace.from_overrides(
         parser.parse_overrides([f"{k}={v}" for k, v in settings.params.items()])
@@ -95,6 +95,6 @@ def test_sweep_keys_exist_in_the_project_config(name):
     if missing_yaml:
         pytest.skip(f"conf/method lacks {missing_yaml}")
     for method in methods:
-        cfg = compose_with(ROOT / "conf", [f"+sweep={name}", f"method={method}"])
+        cfg = compose_config([f"+sweep={name}", f"method={method}"], return_hydra_config=True)
         for key in cfg.hydra.sweeper.params:
             assert OmegaConf.select(cfg, key, default=MISSING) is not MISSING, (method, key)
