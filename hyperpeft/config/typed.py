@@ -29,7 +29,16 @@ from omegaconf.errors import (
 from hyperpeft.errors import ConfigError
 
 T = TypeVar("T")
-NOT_GIVEN = "?"
+
+
+class _AsWritten(str):
+    """A value shown without quotes: where it was set, when the value itself is not known."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+NOT_GIVEN = _AsWritten("<not known>")
 
 
 def typed(schema: T | type[T], values: Mapping[str, Any] | DictConfig, key: str) -> T:
@@ -43,24 +52,28 @@ def typed(schema: T | type[T], values: Mapping[str, Any] | DictConfig, key: str)
     except MissingMandatoryValue:
         raise
     except OmegaConfBaseException as err:
-        error = config_error(err, prefix=key)
+        error = config_error(err, prefix=key, values=values)  # type: ignore[arg-type]
         if error is None:
             raise
         raise error from err
 
 
 def config_error(
-    err: BaseException, overrides: Sequence[str] = (), prefix: str = ""
+    err: BaseException,
+    overrides: Sequence[str] = (),
+    prefix: str = "",
+    values: Mapping[str, Any] | None = None,
 ) -> ConfigError | None:
     """The one-line form of an OmegaConf refusal found in `err` or its causes; None if there is
-    none, or if it is a value left unset (`???`), which the CLI reports in its own words."""
+    none, or if it is a value left unset (`???`), which the CLI reports in its own words.
+    `overrides` (the command line) or `values` (what was checked) supply the value shown."""
     cause = _omegaconf_cause(err)
     if cause is None or isinstance(cause, MissingMandatoryValue) or not cause.full_key:
         return None
     key = f"{prefix}.{cause.full_key}" if prefix else str(cause.full_key)
-    value = _given_value(key, overrides, err, cause)
+    value = _given_value(key, overrides, err, cause, values)
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
-        return ConfigError(key, value, _known_keys(cause))
+        return ConfigError(key, value, _known_keys(cause, key))
     if isinstance(cause, ValidationError):
         annotation = _field_type(cause.object_type, cause.key)
         if annotation is not None:
@@ -110,10 +123,11 @@ def _plural(words: str) -> str:
 
 
 def _omegaconf_cause(err: BaseException | None) -> OmegaConfBaseException | None:
+    """The OmegaConf error behind `err`; Hydra chains some explicitly, others implicitly."""
     while err is not None:
         if isinstance(err, OmegaConfBaseException):
             return err
-        err = err.__cause__
+        err = err.__cause__ or err.__context__
     return None
 
 
@@ -129,11 +143,11 @@ def _field_type(schema: Any, key: Any) -> Any:
     return typing.get_type_hints(schema).get(key)
 
 
-def _known_keys(cause: OmegaConfBaseException) -> str:
+def _known_keys(cause: OmegaConfBaseException, key: str) -> str:
     names = _field_names(cause.object_type)
     if names is None and isinstance(cause.parent_node, DictConfig):
         names = [str(k) for k in cause.parent_node]
-    return _not_a_key(str(cause.full_key).rpartition(".")[0], names)
+    return _not_a_key(key.rpartition(".")[0], names)
 
 
 def _not_a_key(parent: str, names: list[str] | None) -> str:
@@ -142,17 +156,37 @@ def _not_a_key(parent: str, names: list[str] | None) -> str:
 
 
 def _given_value(
-    key: str, overrides: Sequence[str], err: BaseException, cause: OmegaConfBaseException
+    key: str,
+    overrides: Sequence[str],
+    err: BaseException,
+    cause: OmegaConfBaseException,
+    values: Mapping[str, Any] | None,
 ) -> Any:
-    """The value as the user typed it on the command line (the override Hydra's message quotes,
-    if the key is given twice), else as OmegaConf's message quotes it."""
+    """The value as the user gave it: on the command line (the override Hydra's message quotes,
+    if the key is given twice), in the values checked, else as OmegaConf's message quotes it."""
     given = [o for o in overrides if o.lstrip("+~").partition("=")[0] == key and "=" in o]
     if given:
         quoted = [o for o in given if o in str(err)]
         override = (quoted or given)[-1]
         return _parse_value(override, override.partition("=")[2])
+    if values is not None:
+        found = _lookup(values, str(cause.full_key))
+        if found is not NOT_GIVEN:
+            return found
     quoted_value = re.match(r"Value '(.*?)' (of type|is not)", str(cause.msg or ""))
-    return quoted_value.group(1) if quoted_value else NOT_GIVEN
+    if quoted_value:
+        return quoted_value.group(1)
+    in_file = re.match(r"In '(.+?)':", str(err))
+    return _AsWritten(f"<set in {in_file.group(1)}>") if in_file else NOT_GIVEN
+
+
+def _lookup(values: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = values
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return NOT_GIVEN
+        node = node[part]
+    return node
 
 
 def _parse_value(override: str, text: str) -> Any:

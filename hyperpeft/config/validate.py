@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from omegaconf import DictConfig, OmegaConf
 
 from hyperpeft.config.root import RunConfig
@@ -12,18 +14,31 @@ from hyperpeft.errors import ConfigError
 def validate_config(cfg: DictConfig) -> RunConfig:
     """The composed config as typed objects, every value checked that needs no backbone
     (the method's sizes are checked against it in `build_method`); raises ConfigError."""
+    schema = OmegaConf.get_type(cfg)
+    if not (isinstance(schema, type) and issubclass(schema, RunConfig)):
+        raise TypeError(f"composed without the schema (root type {schema}); see register_configs")
     refuse_unknown_keys(cfg)
     try:
-        config = OmegaConf.to_object(cfg)
+        config = _typed_groups(cfg)
     except Exception as err:
         error = config_error(err)
         if error is None:
             raise
         raise error from err
-    assert isinstance(config, RunConfig), f"{type(config).__name__}: not composed with the schema"
     _check_task_mixture(cfg.task)
     config.validate()
     return config
+
+
+def _typed_groups(cfg: DictConfig) -> RunConfig:
+    """Each group as its dataclass; `task` stays as composed: a custom task's template may hold
+    values left unset (`???`) that only the tasks it names must fill in."""
+    values = {}
+    for field in dataclasses.fields(RunConfig):
+        node = cfg[field.name]
+        as_composed = field.name == "task" or not OmegaConf.is_config(node)
+        values[field.name] = node if as_composed else OmegaConf.to_object(node)
+    return RunConfig(**values)
 
 
 def _check_task_mixture(task: DictConfig) -> None:

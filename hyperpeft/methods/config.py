@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from omegaconf import MISSING
 
+from hyperpeft.config.checks import check_positive
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods.architectures import POSITIONS
 from hyperpeft.methods.layers.activation import ACTIVATIONS
@@ -46,13 +47,7 @@ class MethodConfig:
 
     def validate(self, hidden_size: int) -> None:
         """Check values against the backbone; raise ConfigError on the first bad one."""
-        if self.learning_rate is not None and not self.learning_rate > 0:
-            raise ConfigError("method.learning_rate", self.learning_rate, "a number > 0")
-
-
-def check_positive(key: str, value: float | int) -> None:
-    if not value > 0:
-        raise ConfigError(key, value, "a number > 0")
+        check_positive("method.learning_rate", self.learning_rate)
 
 
 def check_divides(key: str, divisor: int, dimension: int, what: str) -> None:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 import hyperpeft.config.store as store
@@ -15,6 +17,7 @@ from hyperpeft.config import (
     RunConfig,
     TrainerConfig,
     compose_config,
+    config_error,
     register_configs,
     validate_config,
 )
@@ -161,3 +164,22 @@ def test_the_validated_config_is_typed():
     assert isinstance(config, RunConfig)
     assert isinstance(config.trainer, TrainerConfig) and isinstance(config.hardware, HardwareConfig)
     assert type(config.method) is REGISTRY["lora"][1] and config.method.rank == 8
+
+
+def test_a_mistake_in_a_users_yaml_names_the_key_and_the_file(tmp_path):
+    (tmp_path / "hardware").mkdir()
+    (tmp_path / "config.yaml").write_text(
+        "defaults:\n  - /schema/config@_here_\n  - hardware: mine\n  - _self_\n"
+    )
+    (tmp_path / "hardware" / "mine.yaml").write_text(
+        "defaults:\n  - /schema/hardware@_here_\n  - _self_\nname: mine\ndevicez: 2\n"
+    )
+    register_configs()
+    GlobalHydra.instance().clear()
+    with (
+        pytest.raises(Exception) as info,
+        initialize_config_dir(config_dir=str(tmp_path), version_base="1.3"),
+    ):
+        compose("config")
+    error = config_error(info.value)
+    assert str(error).startswith("hardware.devicez=<set in hardware/mine>: not a key of hardware")
