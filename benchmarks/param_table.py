@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 
 import transformers
-from hydra import compose, initialize_config_dir
 
-from hyperpeft.cli import config_dir
+from hyperpeft.config import compose_config
 from hyperpeft.methods import METHOD_NAMES
 from hyperpeft.run import build_module, parameter_table, run_metadata
-from hyperpeft.tasks.options import register_task_configs
 
 METHODS = [name for name in METHOD_NAMES if name != "full"] + ["full"]
 SETTINGS = {
@@ -28,9 +26,7 @@ SETTINGS = {
 
 def measure(model: str, method: str, task: str) -> dict:
     overrides = [*SETTINGS[model], f"method={method}", f"task={task}"]
-    register_task_configs()
-    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=overrides)
+    cfg = compose_config(overrides)
     module, _, _ = build_module(cfg, dry_run=True)
     return parameter_table(module, run_metadata(cfg))
 

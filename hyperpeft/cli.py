@@ -20,19 +20,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
+from hyperpeft.config import config_dir, config_error, register_configs
 from hyperpeft.errors import ConfigError, DataError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-
-
-def config_dir() -> str:
-    """The `conf/` folder: beside the package in a checkout, inside it in a wheel."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package.parent / "conf", package / "_conf"):
-        if candidate.is_dir():
-            return str(candidate)
-    raise FileNotFoundError("hyperpeft's conf/ folder is missing from this installation")
 
 
 def _quiet_environment() -> None:
@@ -104,22 +96,15 @@ def _unknown_option(err: MissingConfigException) -> str:
 
 
 def _one_line(err: Exception) -> str:
-    """The error as one line; a composition error gets the first line of its cause, the type
-    check that refused the value (`task.temperature=abc: Value 'abc' of type 'str' could not be
-    converted to Float`), which Hydra's own message leaves out."""
-    message = " ".join(str(err).split())
-    merging = "Error merging override "
-    cause = err.__cause__
-    if not message.startswith(merging) or cause is None or not str(cause).strip():
-        return message
-    return f"{message.removeprefix(merging)}: {str(cause).strip().splitlines()[0]}"
+    """A composition error as one line: the key, the value and what the schema allows."""
+    overrides = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    error = config_error(err, overrides)
+    return str(error) if error is not None else " ".join(str(err).split())
 
 
 def main() -> None:
-    from hyperpeft.tasks.options import register_task_configs
-
     _quiet_environment()
-    register_task_configs()  # the task=<name> options and the task group's schema
+    register_configs()
     app = hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(
         _task_function
     )
@@ -132,7 +117,11 @@ def main() -> None:
         app()
     except MissingConfigException as err:
         _fail(_unknown_option(err))
-    except (ConfigError, DataError, ConfigCompositionException, OverrideParseException) as err:
+    except (ConfigError, DataError) as err:
+        if user_asked_for_tracebacks:
+            raise
+        _fail(str(err))
+    except (ConfigCompositionException, OverrideParseException) as err:
         if user_asked_for_tracebacks:
             raise
         _fail(_one_line(err))

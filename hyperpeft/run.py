@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from hyperpeft.backbones import load_backbone
+from hyperpeft.config import validate_config
 from hyperpeft.data.datamodule import MultiTaskDataModule
 from hyperpeft.data.sampler import temperature_probabilities
 from hyperpeft.data.task_data import build_task_data
@@ -37,7 +38,6 @@ from hyperpeft.training.checkpoints import (
 )
 from hyperpeft.training.module import MultiTaskModule, RunInterrupted
 from hyperpeft.training.trainer import build_trainer
-from hyperpeft.validation import validate_config
 
 RESULTS_FILE = "results.json"
 

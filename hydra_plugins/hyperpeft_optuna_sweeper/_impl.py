@@ -8,6 +8,7 @@ study's trials (in any state) against `n_trials` before asking for another.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from optuna.trial import TrialState
 from hydra_plugins.hyperpeft_optuna_sweeper._results import summarize, write_summary
 from hydra_plugins.hyperpeft_optuna_sweeper._samplers import grid_size, make_sampler
 from hydra_plugins.hyperpeft_optuna_sweeper._search_space import SearchSpace
-from hydra_plugins.hyperpeft_optuna_sweeper._settings import SweepSettings, is_number
+from hydra_plugins.hyperpeft_optuna_sweeper.config import OptunaSweeperConf
+from hyperpeft.config import typed
 from hyperpeft.errors import ConfigError, DataError
 from hyperpeft.sweeps.pruners import make_pruner
 from hyperpeft.sweeps.storage import open_storage, resolve_storage
@@ -35,12 +37,17 @@ log = logging.getLogger(__name__)
 SURPLUS_ATTR = "surplus"
 
 
+def is_number(value: Any) -> bool:
+    """A finite-or-infinite real that Optuna accepts as an objective value (no bools, no NaN)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
 class OptunaSweeperImpl(Sweeper):
     def __init__(self, **raw_settings: Any) -> None:
         # Checked in `setup`, so that bad settings reach the user as a ConfigError rather than
         # wrapped in Hydra's instantiation error.
         self.raw_settings = raw_settings
-        self.settings: SweepSettings | None = None
+        self.settings: OptunaSweeperConf | None = None
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.launcher: Launcher | None = None
@@ -52,7 +59,10 @@ class OptunaSweeperImpl(Sweeper):
         task_function: TaskFunction,
         config: DictConfig,
     ) -> None:
-        self.settings = SweepSettings.parse(self.raw_settings)
+        settings = typed(OptunaSweeperConf, self.raw_settings, key="hydra.sweeper")
+        settings.validate()
+        make_pruner(settings.pruner, settings.pruner_args)  # fail before the first trial
+        self.settings = settings
         self.config = config
         self.hydra_context = hydra_context
         self.launcher = Plugins.instance().instantiate_launcher(
@@ -66,7 +76,7 @@ class OptunaSweeperImpl(Sweeper):
         storage_url = resolve_storage(self.settings.storage, study_name)
         study = self._study(study_name, storage_url, space)
         target = self.settings.n_trials
-        if self.settings.sampler == "grid":
+        if self.settings.sampler.lower() == "grid":
             target = min(target, grid_size(space))
 
         sweep_dir = Path(str(self.config.hydra.sweep.dir))

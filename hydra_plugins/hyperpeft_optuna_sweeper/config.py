@@ -1,7 +1,8 @@
 """The sweeper's settings, registered as `hydra/sweeper: optuna` in Hydra's ConfigStore.
 
 Every field can be set in a sweep file under `hydra.sweeper` or on the command line
-(`hydra.sweeper.n_trials=4`). Search-space entries in `params` use Hydra's override syntax:
+(`hydra.sweeper.n_trials=4`); OmegaConf checks their types as Hydra composes, `validate` the
+ranges and combinations types cannot express. Search-space entries in `params` use Hydra's override syntax:
 `choice(1,2,4)`, `range(8,65,8)`, `interval(0.0,0.3)`, `int(interval(8,64))`,
 `tag(log, interval(1e-4,1e-2))`; a plain value fixes the key for every trial.
 """
@@ -12,6 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+
+from hyperpeft.errors import ConfigError
+
+DIRECTIONS = ("maximize", "minimize")
 
 
 @dataclass
@@ -42,6 +47,30 @@ class OptunaSweeperConf:
     pruner_args: dict[str, Any] = field(default_factory=dict)
     # The search space: config key -> Hydra override expression.
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def directions(self) -> list[str]:
+        """One direction per objective; a single string applies to a single objective."""
+        given = [self.direction] if isinstance(self.direction, str) else list(self.direction)
+        return [str(d).lower() for d in given]
+
+    def validate(self) -> None:
+        """Checks that types cannot express; raise ConfigError before the first trial."""
+        if self.n_trials < 1:
+            raise ConfigError("hydra.sweeper.n_trials", self.n_trials, "a positive integer")
+        if self.n_jobs < 1:
+            raise ConfigError("hydra.sweeper.n_jobs", self.n_jobs, "a positive integer")
+        if not self.objectives:
+            raise ConfigError(
+                "hydra.sweeper.objectives", self.objectives, "at least one returned key"
+            )
+        directions = self.directions
+        if len(directions) != len(self.objectives) or any(d not in DIRECTIONS for d in directions):
+            allowed = f"one of {DIRECTIONS} per objective {self.objectives}"
+            raise ConfigError("hydra.sweeper.direction", self.direction, allowed)
+        if len(self.objectives) > 1 and self.pruner.lower() != "none":
+            allowed = "none: Optuna cannot prune multi-objective studies"
+            raise ConfigError("hydra.sweeper.pruner", self.pruner, allowed)
 
 
 ConfigStore.instance().store(

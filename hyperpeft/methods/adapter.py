@@ -24,6 +24,7 @@ class AdapterConfig(BottleneckConfig):
         default=1e-2, metadata={"help": "Std of the normal init of adapter weights."}
     )
 
+    # Both papers' adapter runs on T5-base.
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-4}
 
     def validate(self, hidden_size: int) -> None:

@@ -25,6 +25,7 @@ from hyperpeft.methods.registry import register
 
 @dataclass
 class BitFitConfig(MethodConfig):
+    # The Compacter paper's BitFit rate on T5-base.
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-4}
 
 

@@ -33,7 +33,9 @@ LAYER_RULE_INIT_STD = 1e-2
 
 @dataclass
 class CompacterConfig(BottleneckConfig):
-    phm_dim: int = field(default=4, metadata={"help": "n: number of Kronecker summands."})
+    phm_dim: int = field(
+        default=4, metadata={"help": "n: Kronecker summands; must divide hidden and bottleneck."}
+    )
     phm_rank: int | None = field(
         default=1, metadata={"help": "Rank r of the fast weights B_i; null: full rank."}
     )
@@ -48,6 +50,7 @@ class CompacterConfig(BottleneckConfig):
         },
     )
 
+    # The paper's learning rate for the Compacter family.
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-3}
 
     def validate(self, hidden_size: int) -> None:
@@ -72,8 +75,9 @@ class CompacterConfig(BottleneckConfig):
 
 @dataclass
 class CompacterPlusPlusConfig(CompacterConfig):
-    positions: tuple[str, ...] = field(
-        default=(FEED_FORWARD,), metadata={"help": "Compacter++: after the feed-forward only."}
+    positions: list[str] = field(
+        default_factory=lambda: [FEED_FORWARD],
+        metadata={"help": "Compacter++: after the feed-forward only."},
     )
 
 

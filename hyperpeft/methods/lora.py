@@ -62,9 +62,15 @@ def lora_targets(backbone: Backbone) -> list[tuple[str, nn.Linear]]:
 @dataclass
 class LoraConfig(MethodConfig):
     rank: int = field(default=8, metadata={"help": "Rank r of the update B A."})
-    alpha: float = field(default=8.0, metadata={"help": "Scale of the update is alpha / rank."})
+    alpha: float = field(
+        default=8.0,
+        metadata={
+            "help": "Scale of the update is alpha / rank (1: the LoRA paper's GLUE setting)."
+        },
+    )
     dropout: float = field(default=0.0, metadata={"help": "Dropout on the LoRA branch input."})
 
+    # The LoRA paper's GLUE rate for base-size encoders.
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 5e-4}
 
     def validate(self, hidden_size: int) -> None:

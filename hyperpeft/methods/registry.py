@@ -1,7 +1,8 @@
 """Method names -> (Method class, config dataclass), and `build_method`, the one entry point.
 
 A method module registers itself with `@register(name, ConfigClass)`; adding a method is one
-module (imported in `hyperpeft.methods.__init__`) and one YAML in `conf/method/`.
+module (imported in `hyperpeft.methods.__init__`) and one YAML in `conf/method/` that names its
+schema, `/schema/method/<name>@_here_` (stored by `hyperpeft.config.register_configs`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import torch
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from hyperpeft.backbones.backbone import Backbone
+from hyperpeft.config.typed import typed
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods.config import MethodConfig
 from hyperpeft.methods.method import Method
@@ -51,14 +53,13 @@ def register(name: str, config_class: type[MethodConfig]) -> Callable[[M], M]:
 
 
 def method_config(cfg: DictConfig | Mapping[str, Any]) -> tuple[str, MethodConfig]:
-    """The method's name and typed config from the composed `method` group."""
-    values = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
-    values = dict(values)  # type: ignore[arg-type]
-    name = values.pop("name", None)
+    """The method's name and typed config from the composed `method` group (or a plain mapping
+    of the same keys), checked against the method's dataclass by OmegaConf."""
+    name = cfg.get("name")
     if name not in REGISTRY:
         raise ConfigError("method", name, f"one of {', '.join(method_names())}")
     _, config_class = REGISTRY[name]
-    return name, config_class.from_mapping(values)
+    return name, typed(config_class(name=name), cfg, key="method")
 
 
 def build_method(

@@ -1,32 +1,31 @@
-"""Every option of every config group composes, and the values our validation rejects."""
+"""Every option of every config group composes, and the values the schemas and checks reject."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
+from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
+from hyperpeft.config import compose_config, register_configs, validate_config
 from hyperpeft.errors import ConfigError
-from hyperpeft.tasks.options import register_task_configs
-from hyperpeft.validation import validate_config
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "method", "task", "hardware", "logger")
-register_task_configs()  # as the CLI does before composing
+register_configs()  # as the CLI does before composing
 
 
 def _options(group: str) -> list[str]:
     """The options Hydra offers for `group=`: files of conf/ and entries registered in code."""
+    GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         return sorted(GlobalHydra.instance().config_loader().get_group_options(group))
 
 
 def _compose(*overrides: str):
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+    return compose_config(overrides)
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,8 @@ def test_unknown_keys_and_wrong_types_are_rejected():
     e = error(method_cfg("adapter", reduction_factr=16))
     assert e.key == "method.reduction_factr" and "reduction_factor" in e.allowed
     assert error(method_cfg("adapter", reduction_factor="big")).key == "method.reduction_factor"
-    assert error(method_cfg("adapter", train_layer_norms="yes")).key == "method.train_layer_norms"
+    # OmegaConf reads yes/no/on/off as booleans, as YAML 1.1 does; anything else is refused
+    assert error(method_cfg("adapter", train_layer_norms="maybe")).key == "method.train_layer_norms"
     assert error(method_cfg("adapter", positions=["cross_attention"])).key == "method.positions"
     assert error(method_cfg("adapter", activation="gelu2")).key == "method.activation"
     assert error(method_cfg("lora", dropout=1.5)).key == "method.dropout"
@@ -86,4 +87,12 @@ def test_omegaconf_config_becomes_a_typed_dataclass():
     name, config = method_config(cfg)
     assert name == "compacter"
     assert config.learning_rate == 3e-3 and isinstance(config.learning_rate, float)
-    assert config.positions == ("attention", "feed_forward")
+    assert config.positions == ["attention", "feed_forward"]
+
+
+def test_a_wrong_type_names_the_key_the_value_and_the_type_allowed():
+    e = error(method_cfg("compacter", phm_dim="big"))
+    assert str(e) == "method.phm_dim='big': an integer"
+    e = error(method_cfg("compacter", phm_rank="low"))
+    assert str(e) == "method.phm_rank='low': an integer or null"
+    assert str(error(method_cfg("adapter", positions="attention"))).endswith("a list of strings")

@@ -1,13 +1,12 @@
-"""Every method has a YAML in conf/method whose values are the method's documented defaults."""
+"""Every method has a YAML in conf/method that composes to the method's registered dataclass."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
 
+from hyperpeft.config import compose_config
 from hyperpeft.methods import METHOD_NAMES, method_config
 from hyperpeft.methods.registry import REGISTRY
 
@@ -16,14 +15,12 @@ CONF = Path(__file__).resolve().parents[2] / "conf" / "method"
 
 @pytest.mark.parametrize("name", METHOD_NAMES)
 def test_yaml_composes_to_the_dataclass_defaults(name):
-    cfg = OmegaConf.load(CONF / f"{name}.yaml")
-    parsed_name, config = method_config(cfg)
-    assert parsed_name == name
+    cfg = compose_config([f"method={name}"])
+    parsed_name, config = method_config(cfg.method)
+    assert parsed_name == name == cfg.method.name
     _, config_class = REGISTRY[name]
-    # The YAML states the learning rate the dataclass otherwise picks by backbone family.
-    assert dataclasses.replace(config, learning_rate=None) == config_class()
-    if config.learning_rate is not None:
-        assert config.learning_rate == config_class.default_learning_rates["*"]
+    assert type(config) is config_class
+    assert config == config_class(name=name)
 
 
 def test_no_yaml_without_a_method():

@@ -12,13 +12,13 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from hydra_plugins.hyperpeft_optuna_sweeper._search_space import SearchSpace
-from hydra_plugins.hyperpeft_optuna_sweeper._settings import SweepSettings
+from hydra_plugins.hyperpeft_optuna_sweeper.config import OptunaSweeperConf
 from hydra_plugins.hyperpeft_optuna_sweeper.search_path import (
     SCHEME,
     SweepsFolderConfigSource,
     sweeps_folder,
 )
-from hyperpeft.tasks.options import register_task_configs
+from hyperpeft.config import compose_config, register_configs, typed
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEPS = sorted(path.stem for path in (ROOT / "sweeps").glob("*.yaml"))
@@ -27,7 +27,7 @@ MISSING = object()
 
 
 def compose_with(conf_dir: Path, overrides: list[str]):
-    register_task_configs()  # the project's task=<name> options, as the CLI registers them
+    register_configs()  # the project's task=<name> options, as the CLI registers them
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
         return compose("config", overrides=overrides, return_hydra_config=True)
@@ -66,9 +66,8 @@ def test_each_sweep_composes_into_an_optuna_study(stand_in_conf, name):
     sweeper = cfg.hydra.sweeper
     assert sweeper._target_.endswith("hyperpeft_optuna_sweeper.sweeper.OptunaSweeper")
     assert sweeper.study_name and sweeper.storage and sweeper.seed is not None
-    raw = OmegaConf.to_container(sweeper, resolve=True)
-    raw.pop("_target_")
-    settings = SweepSettings.parse(raw)
+    settings = typed(OptunaSweeperConf, sweeper, key="hydra.sweeper")
+    settings.validate()
     parser = OverridesParser.create()
     space = SearchSpace.from_overrides(
         parser.parse_overrides([f"{k}={v}" for k, v in settings.params.items()])
@@ -97,6 +96,6 @@ def test_sweep_keys_exist_in_the_project_config(name):
     if missing_yaml:
         pytest.skip(f"conf/method lacks {missing_yaml}")
     for method in methods:
-        cfg = compose_with(ROOT / "conf", [f"+sweep={name}", f"method={method}"])
+        cfg = compose_config([f"+sweep={name}", f"method={method}"], return_hydra_config=True)
         for key in cfg.hydra.sweeper.params:
             assert OmegaConf.select(cfg, key, default=MISSING) is not MISSING, (method, key)

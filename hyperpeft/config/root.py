@@ -1,0 +1,56 @@
+"""The composed config of one run: the groups, the top-level keys and the sweep trial's node."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+from hyperpeft.config.data import DataConfig
+from hyperpeft.config.hardware import HardwareConfig
+from hyperpeft.config.logger import LoggerConfig
+from hyperpeft.config.model import ModelConfig
+from hyperpeft.config.trainer import TrainerConfig
+
+
+@dataclass
+class SweepTrialConfig:
+    """`optuna.*`: set by the Optuna sweeper for each trial (hyperpeft.sweeps.trial.TrialRef);
+    unset outside a sweep."""
+
+    storage: str | None = None
+    study_name: str | None = None
+    trial_number: int | None = None
+    pruner: str = "none"
+    pruner_args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunConfig:
+    model: ModelConfig = MISSING
+    # A method's registered config dataclass (hyperpeft.methods); each has its own fields.
+    method: Any = MISSING
+    task: Any = MISSING
+    hardware: HardwareConfig = MISSING
+    logger: LoggerConfig = MISSING
+    seed: int = field(default=42, metadata={"help": "Seeds weights, data order and sampling."})
+    dry_run: bool = field(
+        default=False,
+        metadata={"help": "Build the model and method, write the parameter table, exit."},
+    )
+    checkpoint: str | None = field(
+        default=None,
+        metadata={
+            "help": "A run's model.safetensors (or its folder) to start from; with "
+            "trainer.max_steps=0 it is only evaluated."
+        },
+    )
+    data: DataConfig = field(default_factory=DataConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    optuna: SweepTrialConfig = field(default_factory=SweepTrialConfig)
+
+    def validate(self) -> None:
+        """Range checks of every group that needs no backbone (the method's need its sizes)."""
+        for group in (self.model, self.hardware, self.data, self.trainer):
+            group.validate()
