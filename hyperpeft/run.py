@@ -8,7 +8,6 @@ Everything a run produces lands in its Hydra output folder: `config.yaml` (compo
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
+from hyperpeft.atomic import atomic_write_text
 from hyperpeft.backbones import load_backbone
 from hyperpeft.data.datamodule import MultiTaskDataModule
 from hyperpeft.data.sampler import temperature_probabilities
@@ -43,9 +43,7 @@ RESULTS_FILE = "results.json"
 
 
 def write_json_atomic(path: Path, payload: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=str))
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(payload, indent=2, default=str))
 
 
 def check_data_present(tasks: list[Any], data_dir: str | None) -> None:

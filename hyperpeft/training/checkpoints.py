@@ -8,7 +8,6 @@ its state dict also cut down to the trained parameters.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save, save_file
 
+from hyperpeft.atomic import atomic_write
 from hyperpeft.errors import ConfigError
 
 WEIGHTS_FILE = "model.safetensors"
@@ -23,10 +23,8 @@ RESUME_FILE = "last.ckpt"
 
 
 def atomic_save_weights(state: dict[str, torch.Tensor], path: Path, metadata: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(state, str(tmp), metadata={"hyperpeft": json.dumps(metadata)})
-    os.replace(tmp, path)
+    encoded = {"hyperpeft": json.dumps(metadata)}
+    atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata=encoded))
 
 
 def checkpoint_bytes(state: dict[str, torch.Tensor], metadata: dict) -> int:
