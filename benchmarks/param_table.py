@@ -16,7 +16,7 @@ from hydra import compose, initialize_config_dir
 
 from hyperpeft.cli import config_dir
 from hyperpeft.methods import METHOD_NAMES
-from hyperpeft.run import build_module, parameter_table, run_metadata
+from hyperpeft.recipe.build import build_module, build_parts, parameter_table, run_metadata
 
 METHODS = [name for name in METHOD_NAMES if name != "full"] + ["full"]
 SETTINGS = {
@@ -29,7 +29,7 @@ def measure(model: str, method: str, task: str) -> dict:
     overrides = [*SETTINGS[model], f"method={method}", f"task={task}"]
     with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         cfg = compose(config_name="config", overrides=overrides)
-    module, _, _ = build_module(cfg, dry_run=True)
+    module = build_module(cfg, build_parts(cfg, dry_run=True))
     return parameter_table(module, run_metadata(cfg))
 
 

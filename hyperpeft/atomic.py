@@ -8,7 +8,7 @@ temporary file beside the target, are flushed to disk, and the file is renamed o
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,9 +21,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], commit: bool
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    tmp = Path(name)
+    # a name of its own per writer (concurrent runs share the cache); the writer creates the
+    # file, so it gets the usual permissions
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         write(tmp)
         if commit:

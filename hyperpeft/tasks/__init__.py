@@ -17,7 +17,6 @@ from hyperpeft.tasks.base import (
 )
 from hyperpeft.tasks.custom import CustomTask
 from hyperpeft.tasks.registry import GLUE_TASKS, SUPERGLUE_TASKS, TASK_NAMES, TASKS, get_task
-from hyperpeft.tasks.sources import missing_files
 from hyperpeft.tasks.splits import load_splits
 
 __all__ = [
@@ -34,5 +33,4 @@ __all__ = [
     "TextToTextExample",
     "get_task",
     "load_splits",
-    "missing_files",
 ]

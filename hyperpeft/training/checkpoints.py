@@ -44,10 +44,21 @@ def read_weights(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, A
         raise ConfigError("checkpoint", str(path), "no such file; give a run's model.safetensors")
     tensors = {}
     with safe_open(str(path), framework="pt") as handle:
-        metadata = json.loads((handle.metadata() or {}).get("hyperpeft", "{}"))
+        metadata = _metadata(handle)
         for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
             tensors[key] = handle.get_tensor(key)
     return tensors, metadata
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """What `atomic_save_weights` recorded beside the weights (the run's config among it),
+    without reading the weights."""
+    with safe_open(str(path), framework="pt") as handle:
+        return _metadata(handle)
+
+
+def _metadata(handle: Any) -> dict[str, Any]:
+    return json.loads((handle.metadata() or {}).get("hyperpeft", "{}"))
 
 
 def load_trained_weights(module: torch.nn.Module, path: str | Path, expected: dict) -> None:

@@ -33,3 +33,10 @@ def test_without_commit_the_target_is_untouched(tmp_path):
     target = tmp_path / "last.ckpt"
     atomic_write(target, lambda tmp: tmp.write_text("rank 1's copy"), commit=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_file_gets_the_permissions_a_plain_write_gives(tmp_path):
+    plain, atomic = tmp_path / "plain.json", tmp_path / "atomic.json"
+    plain.write_text("{}")
+    atomic_write_text(atomic, "{}")
+    assert atomic.stat().st_mode == plain.stat().st_mode
