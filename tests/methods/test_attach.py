@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.methods.conftest import ADAPTER_FAMILY, BACKBONES, TASKS, attach, batch, outputs
+from tests.helpers.tiny_models import ADAPTER_FAMILY, BACKBONES, TASKS, attach, batch, outputs
 
 # A fresh method must stay close to the backbone (papers: near-identity init). Relative change of
 # the final outputs, ||y_method - y|| / ||y||. Adapters (std 1e-2 normal, zero biases) measure

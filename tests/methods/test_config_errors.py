@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 from hyperpeft.backbones.backbone import Backbone
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods import METHOD_NAMES, build_method, method_config
-from tests.methods.conftest import BACKBONES, TASKS, method_cfg
+from tests.helpers.tiny_models import BACKBONES, TASKS, method_cfg
 
 
 def error(cfg, backbone=None, tasks=TASKS) -> ConfigError:
