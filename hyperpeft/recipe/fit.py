@@ -19,11 +19,14 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from hyperpeft.data.datamodule import MultiTaskDataModule
 from hyperpeft.sweeps.callback import OptunaPruningCallback
 from hyperpeft.training.callbacks import BestWeights, StepTimer
-from hyperpeft.training.checkpoints import RESUME_FILE, WEIGHTS_FILE, load_trained_weights
+from hyperpeft.training.checkpoints import (
+    CHECKPOINT_DIR,
+    RESUME_FILE,
+    WEIGHTS_FILE,
+    load_trained_weights,
+)
 from hyperpeft.training.module import MultiTaskModule, RunInterrupted
 from hyperpeft.training.trainer import build_trainer
-
-CHECKPOINT_DIR = "checkpoint"
 
 
 @dataclass

@@ -14,12 +14,17 @@ from typing import NamedTuple
 
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
+from safetensors import SafetensorError
 
 from hyperpeft.errors import ConfigError
 from hyperpeft.recipe.build import build_module, build_parts, run_metadata
-from hyperpeft.recipe.fit import CHECKPOINT_DIR
 from hyperpeft.tasks import Task
-from hyperpeft.training.checkpoints import WEIGHTS_FILE, load_trained_weights, read_metadata
+from hyperpeft.training.checkpoints import (
+    CHECKPOINT_DIR,
+    WEIGHTS_FILE,
+    load_trained_weights,
+    read_metadata,
+)
 from hyperpeft.training.module import MultiTaskModule
 
 
@@ -41,7 +46,12 @@ def weights_path(path: str | Path) -> Path:
 def load_trained_run(path: str | Path) -> TrainedRun:
     """The config, the module with its trained weights loaded, and the tasks of a saved run."""
     weights = weights_path(path)
-    config = read_metadata(weights).get("config")
+    try:
+        config = read_metadata(weights).get("config")
+    except SafetensorError as err:
+        raise ConfigError(
+            "checkpoint", str(weights), f"is not a safetensors file ({err})"
+        ) from None
     if not isinstance(config, dict):
         raise ConfigError(
             "checkpoint", str(weights), "holds no run config in its metadata; not a hyperpeft run's"

@@ -18,6 +18,7 @@ from safetensors.torch import save, save_file
 from hyperpeft.atomic import atomic_write
 from hyperpeft.errors import ConfigError
 
+CHECKPOINT_DIR = "checkpoint"  # inside the run folder, holding the two files below
 WEIGHTS_FILE = "model.safetensors"
 RESUME_FILE = "last.ckpt"
 

@@ -63,3 +63,8 @@ def test_a_file_without_a_run_config_is_refused(tmp_path):
     save_file({"w": torch.zeros(2)}, str(foreign))
     with pytest.raises(ConfigError, match="checkpoint=.*holds no run config"):
         load_trained_run(foreign)
+    (tmp_path / "results.json").write_text("{}")
+    with pytest.raises(ConfigError, match="not a safetensors file"):
+        load_trained_run(tmp_path / "results.json")
+    with pytest.raises(ConfigError, match="no such file"):
+        load_trained_run(tmp_path / "elsewhere")
