@@ -15,7 +15,7 @@ import transformers
 
 from hyperpeft.config import compose_config
 from hyperpeft.methods import METHOD_NAMES
-from hyperpeft.run import build_module, parameter_table, run_metadata
+from hyperpeft.recipe.build import build_module, build_parts, parameter_table, run_metadata
 
 METHODS = [name for name in METHOD_NAMES if name != "full"] + ["full"]
 SETTINGS = {
@@ -27,7 +27,7 @@ SETTINGS = {
 def measure(model: str, method: str, task: str) -> dict:
     overrides = [*SETTINGS[model], f"method={method}", f"task={task}"]
     cfg = compose_config(overrides)
-    module, _, _ = build_module(cfg, dry_run=True)
+    module = build_module(cfg, build_parts(cfg, dry_run=True))
     return parameter_table(module, run_metadata(cfg))
 
 

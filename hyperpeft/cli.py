@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -21,9 +22,11 @@ from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
 from hyperpeft.config import config_dir, config_error, register_configs
-from hyperpeft.errors import ConfigError, DataError
+from hyperpeft.errors import EXIT_BAD_INPUT, ConfigError, DataError
 
-EXIT_BAD_INPUT = 2
+if TYPE_CHECKING:
+    from hyperpeft.results import RunResult
+
 EXIT_INTERRUPTED = 130
 
 
@@ -46,8 +49,8 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
 
 
-def _task_function(cfg: DictConfig) -> dict | None:
-    from hyperpeft.run import run
+def _task_function(cfg: DictConfig) -> RunResult | None:
+    from hyperpeft.recipe import run
     from hyperpeft.training.module import NonFiniteLoss, RunInterrupted
 
     _quiet_libraries()

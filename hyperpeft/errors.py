@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The exit status of every command of the project when the user's input is at fault.
+EXIT_BAD_INPUT = 2
+
 
 class ConfigError(Exception):
     """Bad input from the user: one line naming the key, the value and what is allowed."""

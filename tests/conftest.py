@@ -1,11 +1,20 @@
-"""Shared fixtures: offline environment, the real data folder, and Hydra composition."""
+"""Shared fixtures: offline environment, the real data folder, tiny models, and the ways a test
+runs hyperpeft (the command in a subprocess, its command line in-process, a composed config).
+The helpers behind them live in tests/helpers/."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from hyperpeft.methods import METHOD_NAMES
+from tests.helpers.cli_inprocess import Outcome, run_cli_inprocess
+from tests.helpers.commands import HYPERPEFT, Finished, run_command
+from tests.helpers.inprocess import InProcessRun, run_inprocess
+from tests.helpers.tiny_models import BACKBONES
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,3 +37,53 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def conf_dir() -> Path:
     return ROOT / "conf"
+
+
+@pytest.fixture(params=sorted(BACKBONES))
+def architecture(request) -> str:
+    """Every architecture the methods attach to (tests.helpers.tiny_models.BACKBONES)."""
+    return request.param
+
+
+@pytest.fixture(params=METHOD_NAMES)
+def method_name(request) -> str:
+    """Every registered method."""
+    return request.param
+
+
+@pytest.fixture
+def hyperpeft(tmp_path) -> Callable[..., Finished]:
+    """`hyperpeft(*overrides)` runs the command in a subprocess, its output folder in tmp_path."""
+
+    def call(*overrides: str, run_dir: Path | None = None, timeout: int = 600) -> Finished:
+        run_dir = run_dir or tmp_path / "run"
+        done = run_command(
+            HYPERPEFT, *overrides, f"hydra.run.dir={run_dir}", cwd=tmp_path, timeout=timeout
+        )
+        return Finished(done.returncode, done.stdout, done.stderr, run_dir)
+
+    return call
+
+
+@pytest.fixture
+def cli(capsys, tmp_path, monkeypatch) -> Callable[..., Outcome]:
+    """`cli(*overrides)` parses that command line in-process (for bad input), cwd = tmp_path."""
+    monkeypatch.setenv("HYPERPEFT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+
+    def call(*overrides: str, run_dir: Path | None = None) -> Outcome:
+        return run_cli_inprocess(capsys, run_dir or tmp_path / "run", *overrides)
+
+    return call
+
+
+@pytest.fixture
+def inprocess(tmp_path, monkeypatch) -> Callable[..., InProcessRun]:
+    """`inprocess(*overrides)` runs a composed config through `run`, its folder in tmp_path."""
+    monkeypatch.setenv("HYPERPEFT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+
+    def call(*overrides: str, run_dir: Path | None = None) -> InProcessRun:
+        return run_inprocess(run_dir or tmp_path / "run", *overrides)
+
+    return call

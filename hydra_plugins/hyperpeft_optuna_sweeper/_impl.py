@@ -29,6 +29,7 @@ from hydra_plugins.hyperpeft_optuna_sweeper._search_space import SearchSpace
 from hydra_plugins.hyperpeft_optuna_sweeper.config import OptunaSweeperConf
 from hyperpeft.config import typed
 from hyperpeft.errors import ConfigError, DataError
+from hyperpeft.results import RunResult
 from hyperpeft.sweeps.pruners import make_pruner
 from hyperpeft.sweeps.storage import open_storage, resolve_storage
 from hyperpeft.sweeps.trial import TrialRef
@@ -186,9 +187,12 @@ class OptunaSweeperImpl(Sweeper):
         log.info(f"Trial {trial.number} {frozen.state.name.lower()}: {shown} {trial.params}")
 
     def _objective_values(self, trial: optuna.Trial, returned: Any) -> list[float] | None:
-        """The objectives out of the task's return value; None (reason logged) if absent."""
+        """The objectives out of the task's return value (hyperpeft's `RunResult`, or a dict of
+        numbers from another app); None (reason logged) if absent."""
         assert self.settings is not None
         objectives = self.settings.objectives
+        if isinstance(returned, RunResult):
+            returned = returned.objectives()
         if isinstance(returned, Mapping):
             for key, value in returned.items():
                 if is_number(value):

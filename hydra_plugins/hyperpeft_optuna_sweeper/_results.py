@@ -18,7 +18,7 @@ from optuna.trial import FrozenTrial
 
 from hyperpeft.sweeps.storage import dashboard_url
 
-RESULTS_FILE = "optimization_results.yaml"
+SUMMARY_FILE = "optimization_results.yaml"
 log = logging.getLogger(__name__)
 
 
@@ -51,7 +51,7 @@ def summarize(study: optuna.Study, objectives: Sequence[str], storage_url: str) 
 def write_summary(summary: dict[str, Any], sweep_dir: Path) -> Path:
     """Save the summary next to the sweep's jobs and log it."""
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    path = sweep_dir / RESULTS_FILE
+    path = sweep_dir / SUMMARY_FILE
     OmegaConf.save(OmegaConf.create(summary), path)
     states = ", ".join(f"{n} {state}" for state, n in summary["states"].items()) or "no trials"
     log.info(f"Study {summary['study_name']}: {summary['n_trials']} trials ({states})")

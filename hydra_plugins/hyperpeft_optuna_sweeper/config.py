@@ -38,7 +38,8 @@ class OptunaSweeperConf:
     sampler_args: dict[str, Any] = field(default_factory=dict)
     # Trial k samples with seed + k: reproducible, and parallel workers never repeat each other.
     seed: int | None = None
-    # Keys of the dict the task function returns, one per objective ("score", "trainable", ...).
+    # Keys of what the task function returns (hyperpeft: `RunResult.objectives()`, i.e. "score",
+    # "test_score" and the parameter table's "trainable", "trainable_pct", ...), one per objective.
     objectives: list[str] = field(default_factory=lambda: ["score"])
     # maximize | minimize, or a list with one direction per objective.
     direction: Any = "maximize"

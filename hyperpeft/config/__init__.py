@@ -15,7 +15,7 @@ in each schema's `validate()`.
 from hyperpeft.config.compose import compose_config, config_dir
 from hyperpeft.config.data import DataConfig
 from hyperpeft.config.hardware import HardwareConfig
-from hyperpeft.config.logger import LoggerConfig, WandbLoggerConfig
+from hyperpeft.config.logger import CsvLoggerConfig, LoggerConfig, WandbLoggerConfig
 from hyperpeft.config.model import ModelConfig
 from hyperpeft.config.root import RunConfig, SweepTrialConfig
 from hyperpeft.config.store import register_configs
@@ -24,6 +24,7 @@ from hyperpeft.config.typed import config_error, typed
 from hyperpeft.config.validate import validate_config
 
 __all__ = [
+    "CsvLoggerConfig",
     "DataConfig",
     "HardwareConfig",
     "LoggerConfig",

@@ -10,10 +10,23 @@ from omegaconf import MISSING
 @dataclass
 class LoggerConfig:
     name: str = field(default=MISSING, metadata={"help": "csv, wandb or none (conf/logger)."})
+    _target_: str | None = field(
+        default=None,
+        metadata={
+            "help": "Factory called with the other keys, run_config and run_dir; null: none."
+        },
+    )
+
+
+@dataclass
+class CsvLoggerConfig(LoggerConfig):
+    _target_: str | None = "hyperpeft.tracking.csv_metrics.csv_logger"
+    folder: str = field(default="logs", metadata={"help": "Folder of metrics.csv in the run."})
 
 
 @dataclass
 class WandbLoggerConfig(LoggerConfig):
+    _target_: str | None = "hyperpeft.tracking.weights_and_biases.wandb_logger"
     project: str = field(default="hyperpeft", metadata={"help": "W&B project."})
     entity: str | None = field(default=None, metadata={"help": "W&B team or user; null = yours."})
     group: str | None = field(

@@ -49,6 +49,13 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     optuna: SweepTrialConfig = field(default_factory=SweepTrialConfig)
+    callbacks: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Extra Lightning callbacks by any name, each built from its `_target_` "
+            "(+callbacks.lr._target_=pytorch_lightning.callbacks.LearningRateMonitor)."
+        },
+    )
 
     def validate(self) -> None:
         """Range checks of every group that needs no backbone (the method's need its sizes)."""

@@ -6,7 +6,7 @@ Each YAML of `conf/` names its schema first in its defaults list and overrides o
     conf/method/<name>.yaml   - /schema/method/<name>@_here_   (the method's registered dataclass)
     conf/hardware/<name>.yaml - /schema/hardware@_here_
     conf/model/<name>.yaml    - /schema/model@_here_
-    conf/logger/<name>.yaml   - /schema/logger/<name>@_here_   (base, or wandb)
+    conf/logger/<name>.yaml   - /schema/logger/<name>@_here_   (base, csv or wandb)
 
 Schemas live in a group of their own so they never show up as options of the groups users pick.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 from hydra.core.config_store import ConfigStore
 
 from hyperpeft.config.hardware import HardwareConfig
-from hyperpeft.config.logger import LoggerConfig, WandbLoggerConfig
+from hyperpeft.config.logger import CsvLoggerConfig, LoggerConfig, WandbLoggerConfig
 from hyperpeft.config.model import ModelConfig
 from hyperpeft.config.root import RunConfig
 
@@ -35,6 +35,7 @@ def register_configs() -> None:
     store.store(group=GROUP, name="hardware", node=HardwareConfig)
     store.store(group=GROUP, name="model", node=ModelConfig)
     store.store(group=f"{GROUP}/logger", name="base", node=LoggerConfig)
+    store.store(group=f"{GROUP}/logger", name="csv", node=CsvLoggerConfig)
     store.store(group=f"{GROUP}/logger", name="wandb", node=WandbLoggerConfig)
     for name, (_, config_class) in REGISTRY.items():
         store.store(group=f"{GROUP}/method", name=name, node=config_class(name=name))

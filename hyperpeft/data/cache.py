@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from hyperpeft.atomic import atomic_write
 
 CACHE_VERSION = 1
 
@@ -38,9 +38,5 @@ def cached(cache_dir: str | Path | None, key: str, build: Callable[[], Any]) -> 
         except (OSError, EOFError, RuntimeError):
             path.unlink(missing_ok=True)  # a torn or stale entry: rebuild it
     value = build()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(handle)
-    torch.save(value, tmp)
-    os.replace(tmp, path)  # atomic: concurrent runs never read half a file
+    atomic_write(path, lambda tmp: torch.save(value, tmp))  # concurrent runs never read half
     return value, False

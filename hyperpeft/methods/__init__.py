@@ -6,10 +6,9 @@ registers its name; `METHOD_NAMES` lists them in the order the papers present th
 """
 
 from hyperpeft.methods import adapter, bitfit, compacter, full, hyperformer, lora  # noqa: F401
-from hyperpeft.methods.accounting import count_parameters
 from hyperpeft.methods.method import Method
 from hyperpeft.methods.registry import build_method, method_config, method_names
 
 METHOD_NAMES: tuple[str, ...] = method_names()
 
-__all__ = ["METHOD_NAMES", "Method", "build_method", "count_parameters", "method_config"]
+__all__ = ["METHOD_NAMES", "Method", "build_method", "method_config"]

@@ -18,14 +18,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hyperpeft.errors import ConfigError, DataError
-from hyperpeft.report.collect import RunResult, collect, load_results
+from hyperpeft.errors import EXIT_BAD_INPUT, ConfigError, DataError
+from hyperpeft.report.collect import collect, load_results
 from hyperpeft.report.plot import write_plot
 from hyperpeft.report.table import front_table, means_table, runs_table
+from hyperpeft.results import RunResult
 
 REPORT_FILE = "report.md"
 PLOT_FILE = "score_vs_params.png"
-EXIT_BAD_INPUT = 2
 
 
 @dataclass(frozen=True)

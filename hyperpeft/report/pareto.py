@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hyperpeft.report.collect import RunResult
+from hyperpeft.results import RunResult
 
 
 def pareto_front(rows: Sequence[RunResult]) -> list[RunResult]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from hyperpeft.report.collect import RunResult
 from hyperpeft.report.pareto import pareto_front
+from hyperpeft.results import RunResult
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from hyperpeft.errors import DataError
-from hyperpeft.report.collect import RESULTS_FILE
 from hyperpeft.report.table import fmt
+from hyperpeft.results import RESULTS_FILE
 from hyperpeft.sweeps.storage import JOURNAL_PREFIX, SQLITE_PREFIX, open_storage
 
 

@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from hyperpeft.report.collect import RunResult
+from hyperpeft.report.collect import experiment_settings
+from hyperpeft.results import RunResult
 
 RUN_COLUMNS = (
     "Method",
@@ -69,7 +70,7 @@ def means_table(rows: Sequence[RunResult]) -> str:
     groups: dict[tuple, list[RunResult]] = defaultdict(list)
     for row in rows:
         if not row.dry_run and row.score is not None:
-            groups[(row.method, row.model, row.task_label, row.settings)].append(row)
+            groups[(row.method, row.model, row.task_label, experiment_settings(row))].append(row)
     varying = _varying_settings(list(groups))
     columns = (
         "Method",

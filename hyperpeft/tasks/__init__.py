@@ -26,7 +26,6 @@ from hyperpeft.tasks.registry import (
     register_task,
     task_names,
 )
-from hyperpeft.tasks.sources import missing_files
 from hyperpeft.tasks.splits import load_splits
 
 TASK_NAMES: tuple[str, ...] = task_names()
@@ -50,7 +49,6 @@ __all__ = [
     "benchmarks",
     "get_task",
     "load_splits",
-    "missing_files",
     "register_task",
     "task_names",
 ]

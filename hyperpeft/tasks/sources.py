@@ -15,7 +15,7 @@ from hyperpeft.tasks.readers import parse_records
 from hyperpeft.tasks.rows import RowError
 
 if TYPE_CHECKING:
-    from hyperpeft.tasks.base import Row, Task
+    from hyperpeft.tasks.base import Row
     from hyperpeft.tasks.benchmark import BenchmarkTask
 
 DATA_DIR_HINT = (
@@ -23,11 +23,6 @@ DATA_DIR_HINT = (
     "laid out as the official downloads (glue/<TASK>/{train,dev}.tsv, "
     "superglue/<TASK>/{train,val}.jsonl)"
 )
-
-
-def missing_files(task: Task, data_dir: str | Path) -> list[Path]:
-    """The files this task needs under `data_dir` that are absent."""
-    return task.missing_files(data_dir)
 
 
 def local_paths(task: BenchmarkTask, data_dir: str | Path) -> dict[str, Path]:

@@ -14,6 +14,7 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 
+from hyperpeft.atomic import atomic_write
 from hyperpeft.training.checkpoints import RESUME_FILE, WEIGHTS_FILE, atomic_save_weights
 from hyperpeft.training.module import NonFiniteLoss
 
@@ -79,11 +80,10 @@ class BestWeights(pl.Callback):
             raise KeyboardInterrupt
 
     def save_resumable(self, trainer: pl.Trainer) -> None:
-        final = self.directory / RESUME_FILE
-        tmp = final.with_suffix(".tmp")
-        trainer.save_checkpoint(tmp)
-        if trainer.is_global_zero:
-            os.replace(tmp, final)
+        # every rank takes part in the save; rank 0 writes the file
+        atomic_write(
+            self.directory / RESUME_FILE, trainer.save_checkpoint, commit=trainer.is_global_zero
+        )
 
     def on_exception(self, trainer: pl.Trainer, pl_module: Any, exception: BaseException) -> None:
         self._restore_handler()

@@ -8,7 +8,6 @@ its state dict also cut down to the trained parameters.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,17 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save, save_file
 
+from hyperpeft.atomic import atomic_write
 from hyperpeft.errors import ConfigError
 
+CHECKPOINT_DIR = "checkpoint"  # inside the run folder, holding the two files below
 WEIGHTS_FILE = "model.safetensors"
 RESUME_FILE = "last.ckpt"
 
 
 def atomic_save_weights(state: dict[str, torch.Tensor], path: Path, metadata: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(state, str(tmp), metadata={"hyperpeft": json.dumps(metadata)})
-    os.replace(tmp, path)
+    encoded = {"hyperpeft": json.dumps(metadata)}
+    atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata=encoded))
 
 
 def checkpoint_bytes(state: dict[str, torch.Tensor], metadata: dict) -> int:
@@ -46,10 +45,21 @@ def read_weights(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, A
         raise ConfigError("checkpoint", str(path), "no such file; give a run's model.safetensors")
     tensors = {}
     with safe_open(str(path), framework="pt") as handle:
-        metadata = json.loads((handle.metadata() or {}).get("hyperpeft", "{}"))
+        metadata = _metadata(handle)
         for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
             tensors[key] = handle.get_tensor(key)
     return tensors, metadata
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """What `atomic_save_weights` recorded beside the weights (the run's config among it),
+    without reading the weights."""
+    with safe_open(str(path), framework="pt") as handle:
+        return _metadata(handle)
+
+
+def _metadata(handle: Any) -> dict[str, Any]:
+    return json.loads((handle.metadata() or {}).get("hyperpeft", "{}"))
 
 
 def load_trained_weights(module: torch.nn.Module, path: str | Path, expected: dict) -> None:

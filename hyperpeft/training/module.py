@@ -9,7 +9,7 @@ each task's own metrics.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytorch_lightning as pl
@@ -44,7 +44,10 @@ class MultiTaskModule(pl.LightningModule):
         warmup_steps: int = 0,
         total_steps: int = 1,
         head_dropout: float = 0.1,
+        eval_examples: Mapping[str, Sequence[Sequence[Any]]] | None = None,
     ) -> None:
+        """`eval_examples[split][task_index]`: what each task's metrics compare predictions
+        with, for "validation" and "test"; none for a module that only predicts."""
         super().__init__()
         self.backbone = backbone.model
         self.method = method
@@ -56,7 +59,7 @@ class MultiTaskModule(pl.LightningModule):
         self.weight_decay = weight_decay
         self.warmup_steps = warmup_steps
         self.total_steps = total_steps
-        self.eval_examples: dict[str, list[list[Any]]] = {}
+        self.eval_examples = dict(eval_examples or {})
         self.last_metrics: dict[str, dict[str, Any]] = {}
         self.task_counts = [0] * len(self.tasks)
         self._predictions: dict[int, list[tuple[int, Any]]] = defaultdict(list)

@@ -1,4 +1,5 @@
-"""The Lightning Trainer and logger from the `hardware`, `logger` and `trainer` groups."""
+"""The Lightning Trainer, its logger and callbacks from the `hardware`, `logger`, `trainer` and
+`callbacks` config nodes; loggers and callbacks are built from their `_target_`."""
 
 from __future__ import annotations
 
@@ -7,26 +8,29 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-from omegaconf import DictConfig
-from pytorch_lightning.loggers import CSVLogger
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.loggers import Logger
 from pytorch_lightning.strategies import DDPStrategy
 
-from hyperpeft.errors import ConfigError
 
-LOGGERS = ("csv", "wandb", "none")
-
-
-def build_logger(cfg: DictConfig, run_dir: Path) -> Any:
-    name = cfg.logger.name
-    if name == "csv":
-        return CSVLogger(save_dir=str(run_dir), name="logs", version="")
-    if name == "wandb":
-        from hyperpeft.tracking.wandb import make_wandb_logger
-
-        return make_wandb_logger(cfg, run_dir)
-    if name == "none":
+def build_logger(cfg: DictConfig, run_dir: Path) -> Logger | None:
+    """The `logger` group's `_target_`: a factory called with the group's other keys (`name`
+    only names the option) and the run's own `run_config` (the composed config, from which W&B
+    names and groups its run) and `run_dir`. `logger=none` has no target and no logger."""
+    node = cfg.logger
+    if node.get("_target_") is None:
         return None
-    raise ConfigError("logger", name, f"one of: {', '.join(LOGGERS)}")
+    options = OmegaConf.masked_copy(node, [key for key in node if key != "name"])
+    factory = instantiate(options, _partial_=True)
+    return factory(run_config=cfg, run_dir=run_dir)
+
+
+def configured_callbacks(cfg: DictConfig) -> list[pl.Callback]:
+    """Lightning callbacks the config adds under `callbacks.<any name>`, each from its `_target_`
+    (e.g. `+callbacks.lr._target_=pytorch_lightning.callbacks.LearningRateMonitor`); null drops one."""
+    nodes = cfg.get("callbacks") or {}
+    return [instantiate(node) for node in nodes.values() if node is not None]
 
 
 def _strategy(hardware: DictConfig, num_tasks: int) -> Any:
@@ -39,7 +43,8 @@ def _strategy(hardware: DictConfig, num_tasks: int) -> Any:
 
 def build_trainer(
     cfg: DictConfig, run_dir: Path, callbacks: list[pl.Callback]
-) -> tuple[pl.Trainer, Any]:
+) -> tuple[pl.Trainer, Logger | None]:
+    """The run's own `callbacks` first, then the configured ones."""
     hardware = cfg.hardware
     accumulate = int(cfg.trainer.accumulate_grad_batches)
     max_steps = int(cfg.trainer.max_steps)
@@ -59,7 +64,7 @@ def build_trainer(
         gradient_clip_val=cfg.trainer.gradient_clip or None,
         accumulate_grad_batches=accumulate,
         logger=logger if logger is not None else False,
-        callbacks=callbacks,
+        callbacks=[*callbacks, *configured_callbacks(cfg)],
         enable_checkpointing=False,
         use_distributed_sampler=False,
         default_root_dir=str(run_dir),

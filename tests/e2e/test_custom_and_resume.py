@@ -11,7 +11,9 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import FAST, HYPERPEFT
+from tests.helpers.commands import FAST, HYPERPEFT
+
+pytestmark = pytest.mark.e2e
 
 
 def _write_sentiment_csv(path, rows: int, seed: int) -> None:
@@ -26,11 +28,11 @@ def _write_sentiment_csv(path, rows: int, seed: int) -> None:
             writer.writerow([f"the film was {word} and {rng.choice(good + bad)}", int(positive)])
 
 
-def test_custom_csv_task_end_to_end(cli, tmp_path):
+def test_custom_csv_task_end_to_end(inprocess, tmp_path):
     train, dev = tmp_path / "train.csv", tmp_path / "dev.csv"
     _write_sentiment_csv(train, 80, 0)
     _write_sentiment_csv(dev, 40, 1)
-    finished = cli(
+    inprocess(
         "model=tiny-bert",
         "method=full",
         "task=custom",
@@ -43,16 +45,14 @@ def test_custom_csv_task_end_to_end(cli, tmp_path):
         "+task.custom.reviews.metrics=[accuracy,f1]",
         *FAST,
     )
-    assert finished.code == 0, finished.stderr[-3000:]
     metrics = json.loads((tmp_path / "run" / "results.json").read_text())["metrics"]["reviews"]
     assert set(metrics) == {"accuracy", "f1", "score"}
     assert metrics["score"] == pytest.approx((metrics["accuracy"] + metrics["f1"]) / 2)
 
 
-def test_saved_checkpoint_evaluates_to_the_same_numbers(cli, tmp_path):
-    first = cli("model=tiny-bert", "method=lora", "task=rte", *FAST)
-    assert first.code == 0, first.stderr[-3000:]
-    again = cli(
+def test_saved_checkpoint_evaluates_to_the_same_numbers(inprocess, tmp_path):
+    inprocess("model=tiny-bert", "method=lora", "task=rte", *FAST)
+    inprocess(
         "model=tiny-bert",
         "method=lora",
         "task=rte",
@@ -61,7 +61,6 @@ def test_saved_checkpoint_evaluates_to_the_same_numbers(cli, tmp_path):
         "trainer.max_steps=0",
         run_dir=tmp_path / "eval",
     )
-    assert again.code == 0, again.stderr[-3000:]
     trained = json.loads((tmp_path / "run" / "results.json").read_text())
     evaluated = json.loads((tmp_path / "eval" / "results.json").read_text())
     assert evaluated["metrics"] == trained["metrics"]

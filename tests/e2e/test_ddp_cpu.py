@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import HYPERPEFT, run_command
+from tests.helpers.commands import HYPERPEFT, run_command
+
+pytestmark = pytest.mark.e2e
 
 BATCH = 8
 STEPS = 4

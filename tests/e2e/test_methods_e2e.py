@@ -1,4 +1,4 @@
-"""Every method of conf/method, end to end through the real entry point, on both architectures.
+"""Every registered method, end to end through the recipe, on both architectures.
 
 Each (model, method) pair trains a few steps on a two-task mixture of real data, tests, and
 writes results.json and the checkpoint; the checks are that the parameter table, the checkpoint
@@ -6,38 +6,28 @@ and the metrics agree with each other and with what the method is. T5 runs text-
 three-way classification as words, COPA: the choice as words); BERT runs its task heads (COPA:
 the multiple-choice head, STS-B: the regression head).
 
-The runs go through the entry point in-process (see cli_inprocess.py) to skip the libraries'
-import time per run, and are cached per module so the cross-method checks reuse them.
+The runs compose their config and call `run` in-process (tests/helpers/inprocess.py) to skip the
+libraries' import time per run, and are cached per module so the cross-method checks reuse them.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from safetensors import safe_open
 
+from hyperpeft.methods import METHOD_NAMES
 from hyperpeft.tasks import get_task
-from tests.e2e.cli_inprocess import Outcome, run_cli_inprocess
-from tests.e2e.conftest import FAST
+from tests.helpers.commands import FAST
+from tests.helpers.inprocess import InProcessRun, run_inprocess
+from tests.helpers.tiny_models import ADAPTER_FAMILY
 
-METHODS = (
-    "full",
-    "adapter",
-    "compacter",
-    "compacter++",
-    "phm-adapter",
-    "hyperformer",
-    "hyperformer++",
-    "lora",
-    "bitfit",
-)
+pytestmark = pytest.mark.e2e
+
 MIXTURES = {
     "tiny-t5": ("task=superglue", "task.tasks=[cb,copa]"),
     "tiny-bert": ("task=glue", "task.tasks=[copa,stsb]"),
@@ -46,43 +36,22 @@ TASKS = {"tiny-t5": ["cb", "copa"], "tiny-bert": ["copa", "stsb"]}
 # The tiny models are 64 wide: the default bottleneck (64 / 32 = 2) is not a multiple of the
 # Compacter family's phm_dim 4, and phm-adapter's n = 12 does not divide 64. One bottleneck of 8
 # for every adapter method keeps their parameter counts comparable (see the ordering tests).
-BOTTLENECK_8 = ("method.reduction_factor=8",)
-METHOD_OVERRIDES = {
-    "adapter": BOTTLENECK_8,
-    "compacter": BOTTLENECK_8,
-    "compacter++": BOTTLENECK_8,
-    "phm-adapter": (*BOTTLENECK_8, "method.phm_dim=4"),
-    "hyperformer": BOTTLENECK_8,
-    "hyperformer++": BOTTLENECK_8,
-}
-PER_TASK_METHODS = {"adapter", "compacter", "compacter++", "phm-adapter"}
-HYPERNETWORK_METHODS = {"hyperformer", "hyperformer++"}
-LAYER_NORM_METHODS = PER_TASK_METHODS | HYPERNETWORK_METHODS  # train_layer_norms: true
-
-
-class _Capture:
-    """Stands in for pytest's capsys in a module-scoped fixture, where capsys cannot go."""
-
-    def __init__(self) -> None:
-        self.out, self.err = io.StringIO(), io.StringIO()
-
-    def readouterr(self) -> SimpleNamespace:
-        return SimpleNamespace(out=self.out.getvalue(), err=self.err.getvalue())
+METHOD_OVERRIDES = {name: ("method.reduction_factor=8",) for name in ADAPTER_FAMILY}
+METHOD_OVERRIDES["phm-adapter"] += ("method.phm_dim=4",)
 
 
 @dataclass
 class MethodRun:
-    outcome: Outcome
-    run_dir: Path
+    finished: InProcessRun
 
     @property
     def results(self) -> dict:
-        assert self.outcome.code == 0, self.outcome.stderr[-3000:]
-        return json.loads((self.run_dir / "results.json").read_text())
+        """The file the run wrote, as a user reads it."""
+        return json.loads((self.finished.run_dir / "results.json").read_text())
 
     @property
     def weights(self) -> Path:
-        return self.run_dir / "checkpoint" / "model.safetensors"
+        return self.finished.run_dir / "checkpoint" / "model.safetensors"
 
     def checkpoint_shapes(self) -> dict[str, list[int]]:
         with safe_open(str(self.weights), framework="pt") as handle:
@@ -100,7 +69,6 @@ def method_run(tmp_path_factory):
 
     def call(model: str, method: str) -> MethodRun:
         if (model, method) not in runs:
-            run_dir = root / f"{model}_{method}"
             overrides = (
                 f"model={model}",
                 f"method={method}",
@@ -108,10 +76,8 @@ def method_run(tmp_path_factory):
                 *METHOD_OVERRIDES.get(method, ()),
                 *FAST,
             )
-            capture = _Capture()
-            with redirect_stdout(capture.out), redirect_stderr(capture.err):
-                outcome = run_cli_inprocess(capture, run_dir, *overrides)
-            runs[model, method] = MethodRun(outcome, run_dir)
+            finished = run_inprocess(root / f"{model}_{method}", *overrides)
+            runs[model, method] = MethodRun(finished)
         return runs[model, method]
 
     yield call
@@ -140,14 +106,16 @@ def _check_params(params: dict, model: str, method: str, shapes: dict[str, list[
         assert 0 < params["trainable"] < params["backbone"]
 
 
-def _check_checkpoint_keys(method: str, tasks: list[str], keys: list[str]) -> None:
+def _check_checkpoint_keys(
+    method: str, tasks: list[str], keys: list[str], train_layer_norms: bool
+) -> None:
     """What of the backbone a method trains, and whether it has per-task pieces."""
     backbone = [key for key in keys if key.startswith("backbone.")]
     own = [key.split(".") for key in keys if key.startswith("method.")]
     if method == "full":
         assert backbone and not own
         return
-    if method in LAYER_NORM_METHODS:
+    if train_layer_norms:
         assert backbone, "train_layer_norms is on by default"
         assert all("layernorm" in key.lower() or "layer_norm" in key for key in backbone), backbone
     elif method == "bitfit":  # BERT's own biases, or T5's added zero-initialised ones
@@ -156,7 +124,7 @@ def _check_checkpoint_keys(method: str, tasks: list[str], keys: list[str]) -> No
         assert not backbone, backbone
     assert own or method == "bitfit"
     per_task = {task for task in tasks if any(task in parts for parts in own)}
-    if method in PER_TASK_METHODS | HYPERNETWORK_METHODS:
+    if method in ADAPTER_FAMILY:
         assert per_task == set(tasks)  # an adapter, or a task embedding, per task
     else:
         assert not per_task  # lora and bitfit are shared by every task
@@ -179,19 +147,21 @@ def _check_metrics(results: dict, tasks: list[str]) -> None:
     assert sum(results["task_proportions"].values()) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", METHOD_NAMES)
 @pytest.mark.parametrize("model", sorted(MIXTURES))
 def test_every_method_trains_tests_and_records(method_run, model, method):
     run = method_run(model, method)
     results = run.results
+    assert run.finished.result.to_json() == results  # what `run` returned is what it wrote
     assert results["method"] == method and results["model"] == model
     params = results["params"]
     assert run.weights.stat().st_size == params["checkpoint_bytes"]
     shapes = run.checkpoint_shapes()
     _check_params(params, model, method, shapes)
-    _check_checkpoint_keys(method, TASKS[model], list(shapes))
+    train_layer_norms = results["config"]["method"].get("train_layer_norms", False)
+    _check_checkpoint_keys(method, TASKS[model], list(shapes), train_layer_norms)
     _check_metrics(results, TASKS[model])
-    assert f"{method} on {model}" in run.outcome.stdout  # the parameter table was printed
+    assert f"{method} on {model}" in run.finished.stdout  # the parameter table was printed
 
 
 @pytest.mark.parametrize("model", sorted(MIXTURES))
@@ -199,7 +169,7 @@ def test_parameter_counts_order_as_in_the_papers(method_run, model):
     """Same bottleneck everywhere: Compacter++ < Compacter < PHM-Adapter < Adapter, and the
     shared hypernetwork of Hyperformer++ is smaller than one per layer."""
     trainable = {
-        method: method_run(model, method).results["params"]["trainable"] for method in METHODS
+        method: method_run(model, method).results["params"]["trainable"] for method in METHOD_NAMES
     }
     assert (
         trainable["compacter++"]

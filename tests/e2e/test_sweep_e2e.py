@@ -16,9 +16,10 @@ import optuna
 import pytest
 from optuna.trial import FrozenTrial, TrialState
 
-from tests.e2e.conftest import HYPERPEFT, run_command
+from tests.helpers.commands import HYPERPEFT, REPORT, run_command
 
-REPORT = HYPERPEFT.with_name("hyperpeft-report")
+pytestmark = pytest.mark.e2e
+
 STUDY = "compacter_rank"
 # tiny-bert's hidden size is 64: a reduction factor of 8 gives a bottleneck of 8, which every
 # phm_dim of the sweep file (2, 4, 8) divides, so no trial fails on the sweep's search space

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import HYPERPEFT, run_command
+from tests.helpers.commands import HYPERPEFT, run_command
+
+pytestmark = pytest.mark.e2e
 
 RUN = (
     "logger=wandb",

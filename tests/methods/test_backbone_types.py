@@ -20,8 +20,7 @@ from hyperpeft.backbones.families import ENCODER_DECODER, POSITIONS
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods.architectures import find_attach_points
 from hyperpeft.methods.lora import lora_targets
-from tests.methods.conftest import HIDDEN, attach, batch, outputs
-from tests.methods.test_attach import FRESH_BOUND
+from tests.helpers.tiny_models import FRESH_BOUND, HIDDEN, attach, batch, outputs
 
 ENCODER_LAYERS, DECODER_LAYERS = 2, 3
 # Tiny settings per family, in the config keys every type of that family shares.

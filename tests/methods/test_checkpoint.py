@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from tests.methods.conftest import BACKBONES, TASKS, attach, batch, outputs, train_steps
+from tests.helpers.tiny_models import BACKBONES, TASKS, attach, batch, outputs, train_steps
 
 
 def trainable_state(backbone, method) -> dict[str, torch.Tensor]:

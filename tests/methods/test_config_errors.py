@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 from hyperpeft.backbones import BACKBONE_TYPES, Backbone
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods import METHOD_NAMES, build_method, method_config
-from tests.methods.conftest import BACKBONES, TASKS, method_cfg
+from tests.helpers.tiny_models import ADAPTER_FAMILY, BACKBONES, TASKS, method_cfg
 
 
 def error(cfg, backbone=None, tasks=TASKS) -> ConfigError:
@@ -24,7 +24,7 @@ def test_unknown_method_lists_the_method_names():
     assert all(name in e.allowed for name in METHOD_NAMES)
 
 
-@pytest.mark.parametrize("name", ["adapter", "compacter", "hyperformer++"])
+@pytest.mark.parametrize("name", ADAPTER_FAMILY)
 def test_reduction_factor_must_divide_the_hidden_size(name):
     e = error(method_cfg(name, reduction_factor=5))  # hidden 48
     assert e.key == "method.reduction_factor" and e.value == 5
@@ -46,14 +46,14 @@ def test_rank_must_be_positive(name, key, rank):
     assert error(method_cfg(name, **{key: rank})).key == f"method.{key}"
 
 
-@pytest.mark.parametrize("name", ["adapter", "compacter++", "hyperformer", "hyperformer++"])
+@pytest.mark.parametrize("name", ADAPTER_FAMILY)
 def test_methods_with_per_task_weights_need_task_names(name):
     e = error(method_cfg(name), tasks=[])
     assert e.key == "task" and name in e.allowed
 
 
 def test_methods_without_per_task_weights_accept_no_tasks():
-    for name in ("full", "lora", "bitfit"):
+    for name in set(METHOD_NAMES) - set(ADAPTER_FAMILY):
         assert build_method({"name": name}, BACKBONES["t5"](), []).task_names == ()
 
 

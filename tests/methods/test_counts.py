@@ -9,8 +9,9 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel, T5Config, T5ForConditionalGeneration
 
+from hyperpeft.accounting import count_parameters
 from hyperpeft.backbones.backbone import Backbone
-from hyperpeft.methods import build_method, count_parameters
+from hyperpeft.methods import build_method
 
 GLUE = ["rte", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "cola"]
 

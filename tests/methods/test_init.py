@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from hyperpeft.methods.layers.phm import PHMLinear
-from tests.methods.conftest import BACKBONES, attach
+from tests.helpers.tiny_models import BACKBONES, attach
 
 GAIN = math.sqrt(2)
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from hyperpeft.methods.layers.phm import PHMLinear, kronecker_sum
-from tests.methods.conftest import BACKBONES, TASKS, attach, batch, outputs
+from tests.helpers.tiny_models import BACKBONES, TASKS, attach, batch, outputs
 
 
 def phm_layers(method) -> list[PHMLinear]:

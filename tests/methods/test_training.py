@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from hyperpeft.methods.architectures import is_layer_norm
-from tests.methods.conftest import ADAPTER_FAMILY, BACKBONES, attach, train_steps
+from tests.helpers.tiny_models import ADAPTER_FAMILY, BACKBONES, attach, train_steps
 
 
 def expected_trainable(backbone, method_name: str) -> set[str]:

@@ -1,10 +1,8 @@
-"""Slow tests run real models: two threads each, and the e2e `hyperpeft` fixture."""
+"""Slow tests run real models: two threads each (the `hyperpeft` fixture is tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.e2e.conftest import hyperpeft  # noqa: F401 - a fixture shared with the e2e tests
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import pytest
 
 from hyperpeft.tasks import get_task, load_splits
 
+pytestmark = pytest.mark.e2e
 EVAL_EXAMPLES = 200
 BUDGET = (
     "task=sst2",

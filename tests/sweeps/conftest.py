@@ -1,4 +1,4 @@
-"""Fixtures of the sweeper tests (helpers live in sweep_helpers.py)."""
+"""Fixtures of the sweeper tests (helpers live in tests/helpers/sweeps.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sweep_helpers import app_command, app_env
+
+from tests.helpers.sweeps import app_command, app_env
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import pytest
 import pytorch_lightning as pl
 import torch
 from omegaconf import OmegaConf
-from sweep_helpers import config_from_overrides
 from torch.utils.data import DataLoader, TensorDataset
 
 from hyperpeft.sweeps import TrialRef, open_storage, resolve_storage
 from hyperpeft.sweeps.callback import OptunaPruningCallback
+from tests.helpers.sweeps import config_from_overrides
 
 EVAL_EVERY = 2
 MAX_STEPS = 8

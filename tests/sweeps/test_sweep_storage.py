@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import optuna
 import pytest
-from sweep_helpers import config_from_overrides
 
 from hyperpeft.errors import ConfigError
 from hyperpeft.sweeps import TrialRef, make_pruner, open_storage, resolve_storage
 from hyperpeft.sweeps.trial import hydra_literal
+from tests.helpers.sweeps import config_from_overrides
 
 
 def test_defaults_live_under_outputs_optuna_of_the_current_folder(tmp_path):

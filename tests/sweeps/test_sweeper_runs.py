@@ -10,7 +10,8 @@ import time
 import pytest
 import yaml
 from optuna.trial import TrialState
-from sweep_helpers import app_command, app_env, expected_score, load_study, read_log
+
+from tests.helpers.sweeps import app_command, app_env, expected_score, load_study, read_log
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -9,7 +9,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from hyperpeft.errors import ConfigError, DataError
-from hyperpeft.tasks import CustomTask, Head, get_task, load_splits, missing_files
+from hyperpeft.tasks import CustomTask, Head, get_task, load_splits
 from hyperpeft.tasks.config import CustomTaskConfig
 
 
@@ -129,7 +129,7 @@ def test_labels_named_like_digits_map_by_name(tmp_path):
 def test_missing_custom_file_names_the_key(tmp_path, csv_task):
     csv_task["validation"] = str(tmp_path / "nowhere.csv")
     task = get_task("my_task", {"my_task": csv_task})
-    assert missing_files(task, tmp_path) == [tmp_path / "nowhere.csv"]
+    assert task.missing_files(tmp_path) == [tmp_path / "nowhere.csv"]
     with pytest.raises(DataError, match=r"task\.custom\.my_task\.validation=.*nowhere\.csv"):
         load_splits(task, None, seed=0)
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from hyperpeft.tasks import get_task, load_splits, missing_files
+from hyperpeft.tasks import get_task, load_splits
 
 SUPERGLUE_SIZES = {
     "cb": (250, 56),
@@ -140,7 +140,7 @@ def test_wsc_rows_flatten_the_target_spans(data_dir):
 
 def test_boolq_validation_is_readable_but_train_is_missing(data_dir):
     task = get_task("boolq")
-    assert missing_files(task, data_dir) == [data_dir / "superglue/BoolQ/train.jsonl"]
+    assert task.missing_files(data_dir) == [data_dir / "superglue/BoolQ/train.jsonl"]
     from hyperpeft.tasks.readers import parse_records, read_jsonl
 
     path = data_dir / "superglue/BoolQ/val.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hyperpeft.errors import DataError
-from hyperpeft.tasks import get_task, load_splits, missing_files
+from hyperpeft.tasks import get_task, load_splits
 
 ABSENT = {
     "mnli": ["glue/MNLI/train.tsv", "glue/MNLI/dev_matched.tsv", "glue/MNLI/dev_mismatched.tsv"],
@@ -18,7 +18,7 @@ ABSENT = {
 
 @pytest.mark.parametrize("name", sorted(ABSENT))
 def test_missing_files_names_the_expected_paths(name, data_dir):
-    assert missing_files(get_task(name), data_dir) == [data_dir / p for p in ABSENT[name]]
+    assert get_task(name).missing_files(data_dir) == [data_dir / p for p in ABSENT[name]]
 
 
 @pytest.mark.parametrize("name", sorted(ABSENT))
@@ -39,15 +39,15 @@ def test_boolq_error_lists_the_validation_file_that_was_found(data_dir):
 
 @pytest.mark.parametrize("name", ["cola", "rte", "cb", "copa", "multirc", "stsb"])
 def test_present_tasks_miss_nothing(name, data_dir):
-    assert missing_files(get_task(name), data_dir) == []
+    assert get_task(name).missing_files(data_dir) == []
 
 
 def test_an_empty_folder_misses_everything(tmp_path):
-    assert missing_files(get_task("wic"), tmp_path) == [
+    assert get_task("wic").missing_files(tmp_path) == [
         tmp_path / "superglue/WiC/train.jsonl",
         tmp_path / "superglue/WiC/val.jsonl",
     ]
-    assert missing_files(get_task("sst2"), str(tmp_path)) == [
+    assert get_task("sst2").missing_files(str(tmp_path)) == [
         tmp_path / "glue/SST-2/train.tsv",
         tmp_path / "glue/SST-2/dev.tsv",
     ]

@@ -1,7 +1,7 @@
 """A tiny Hydra app standing in for hyperpeft's CLI in the sweeper's tests.
 
 Its "training" reports a validation score per step through the same trial helpers the pruning
-callback uses, returns the dict shape hyperpeft returns, can fail on request (with a bug-like
+callback uses, returns a `RunResult` as hyperpeft's run does, can fail on request (with a bug-like
 RuntimeError or a user-input ConfigError), and appends one
 line per finished evaluation to `cfg.log_file` so tests can count how often each trial ran.
 """
@@ -16,6 +16,7 @@ import hydra
 from omegaconf import DictConfig
 
 from hyperpeft.errors import ConfigError
+from hyperpeft.results import RunResult
 from hyperpeft.sweeps import report_and_maybe_prune, trial_from_config
 
 
@@ -25,7 +26,7 @@ def curve(cfg: DictConfig, step: int) -> float:
 
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
-def main(cfg: DictConfig) -> dict[str, float]:
+def main(cfg: DictConfig) -> RunResult:
     trial = trial_from_config(cfg)
     number = None if trial is None else trial.number
     if cfg.fail_on is not None and float(cfg.x) == float(cfg.fail_on):
@@ -42,7 +43,14 @@ def main(cfg: DictConfig) -> dict[str, float]:
         with open(cfg.log_file, "a", encoding="utf-8") as log:
             log.write(line + "\n")
     trainable = 1000 * (float(cfg.y) + 1)
-    return {"score": score, "trainable": trainable, "trainable_pct": trainable / 1e4}
+    return RunResult(
+        method="app",
+        model="app",
+        tasks=("app",),
+        seed=None,
+        params={"trainable": trainable, "trainable_pct": trainable / 1e4},
+        validation_score=score,
+    )
 
 
 if __name__ == "__main__":

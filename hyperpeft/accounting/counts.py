@@ -12,10 +12,12 @@ Percentages are of the backbone.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from torch import nn
 
-from hyperpeft.methods.method import Method
+if TYPE_CHECKING:
+    from hyperpeft.methods.method import Method
 
 
 def _unique(modules: Iterable[nn.Module]) -> list[nn.Parameter]:

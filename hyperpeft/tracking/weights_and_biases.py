@@ -4,17 +4,18 @@ A run never prompts for a login: without credentials (WANDB_API_KEY, an identity
 `wandb login` entry in ~/.netrc) it runs offline, and `wandb sync` uploads it later. Runs of one
 sweep share a group (the Optuna study, else the multirun folder) and carry the method, task and
 model names as tags, so a dashboard can plot score against trainable % per method. At the end of
-a job `log_run_summary` writes the results and the parameter table into the run summary.
+a job `log_run_summary` writes the run's result and parameter table into the run summary.
 
-Keys read under `logger` (conf/logger/wandb.yaml): project, entity, group, tags, mode, and the
-optional save_dir (default: the job's run folder) and run_name.
+`wandb_logger` is the `_target_` of conf/logger/wandb.yaml, whose keys are its arguments:
+project, entity, group, tags, mode, and the optional save_dir (default: the job's run folder)
+and run_name.
 """
 
 from __future__ import annotations
 
 import netrc
 import os
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -22,6 +23,7 @@ from urllib.parse import urlparse
 from omegaconf import DictConfig, OmegaConf
 
 from hyperpeft.errors import ConfigError
+from hyperpeft.results import RunResult
 from hyperpeft.sweeps.trial import TrialRef
 
 if TYPE_CHECKING:
@@ -37,7 +39,6 @@ PARAMETER_TABLE = (
     "per_task_pct",
     "checkpoint_bytes",
 )
-COSTS = ("step_time_s", "peak_memory_mb", "wall_time_s", "steps")
 
 
 def has_wandb_credentials() -> bool:
@@ -66,29 +67,39 @@ def resolve_mode(requested: str | None) -> str:
     return mode
 
 
-def make_wandb_logger(cfg: DictConfig, run_dir: str | Path) -> WandbLogger:
-    """A WandbLogger for this job, writing under `run_dir/wandb` unless logger.save_dir says."""
+def wandb_logger(
+    run_config: DictConfig,
+    run_dir: str | Path,
+    project: str = "hyperpeft",
+    entity: str | None = None,
+    group: str | None = None,
+    tags: Sequence[str] = (),
+    mode: str | None = None,
+    save_dir: str | None = None,
+    run_name: str | None = None,
+) -> WandbLogger:
+    """A WandbLogger for this job, named, tagged and grouped from the run's composed config;
+    it writes under `run_dir/wandb` unless `save_dir` says otherwise."""
     import wandb
     from pytorch_lightning.loggers import WandbLogger
 
-    logger_cfg = cfg.get("logger") or {}
-    mode = resolve_mode(logger_cfg.get("mode"))
+    mode = resolve_mode(mode)
     if wandb.run is not None:
         # A previous job of this multirun process left its run open; never log into it.
         wandb.finish()
-    identity = run_identity(cfg)
-    save_dir = Path(logger_cfg.get("save_dir") or run_dir)
-    save_dir.mkdir(parents=True, exist_ok=True)
-    tags = [*identity["tags"], *[str(t) for t in logger_cfg.get("tags") or []]]
+    identity = run_identity(run_config)
+    folder = Path(save_dir or run_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    all_tags = [*identity["tags"], *[str(t) for t in tags or []]]
     return WandbLogger(
-        name=logger_cfg.get("run_name") or identity["name"],
-        save_dir=str(save_dir),
-        project=logger_cfg.get("project") or "hyperpeft",
-        entity=logger_cfg.get("entity"),
-        group=logger_cfg.get("group") or run_group(cfg),
-        tags=list(dict.fromkeys(tags)),
+        name=run_name or identity["name"],
+        save_dir=str(folder),
+        project=project or "hyperpeft",
+        entity=entity,
+        group=group or run_group(run_config),
+        tags=list(dict.fromkeys(all_tags)),
         mode=mode,
-        config=OmegaConf.to_container(cfg, resolve=True),
+        config=OmegaConf.to_container(run_config, resolve=True),
     )
 
 
@@ -121,33 +132,41 @@ def run_group(cfg: DictConfig) -> str | None:
     return Path(str(hydra_cfg.sweep.dir)).name
 
 
-def run_summary(results: Mapping[str, Any]) -> dict[str, Any]:
-    """The flat summary of one results.json: scores, per-task metrics, parameters and costs."""
-    summary: dict[str, Any] = {}
-    for key in ("score", "validation_score", "method", "model", "seed", "dry_run"):
-        if key in results:
-            summary[key] = results[key]
-    if "tasks" in results:
-        summary["tasks"] = ",".join(results["tasks"])
-    for prefix, key in (("test", "metrics"), ("best_val", "validation")):
-        for task, metrics in (results.get(key) or {}).items():
+def run_summary(result: RunResult) -> dict[str, Any]:
+    """The flat summary of one run: scores, per-task metrics, parameters and costs."""
+    summary: dict[str, Any] = {
+        "method": result.method,
+        "model": result.model,
+        "seed": result.seed,
+        "dry_run": result.dry_run,
+        "tasks": ",".join(result.tasks),
+    }
+    if not result.dry_run:
+        summary |= {"score": result.score, "validation_score": result.validation_score}
+    for prefix, split in (("test", result.metrics), ("best_val", result.validation)):
+        for task, metrics in split.items():
             for metric, value in metrics.items():
                 summary[f"{prefix}/{task}/{metric}"] = value
-    params = results.get("params") or {}
-    summary.update({key: params[key] for key in PARAMETER_TABLE if key in params})
-    summary.update({key: results[key] for key in COSTS if key in results})
-    for task, share in (results.get("task_proportions") or {}).items():
+    summary.update({key: result.params[key] for key in PARAMETER_TABLE if key in result.params})
+    summary["wall_time_s"] = result.wall_time_s
+    if not result.dry_run:
+        summary |= {
+            "step_time_s": result.step_time_s,
+            "peak_memory_mb": result.peak_memory_mb,
+            "steps": result.steps,
+        }
+    for task, share in result.task_proportions.items():
         summary[f"task_proportion/{task}"] = share
     return summary
 
 
-def log_run_summary(logger: WandbLogger, results: Mapping[str, Any], finish: bool = True) -> None:
-    """Write `run_summary(results)` into the run; finish it so the next job starts its own."""
+def log_run_summary(logger: WandbLogger, result: RunResult, finish: bool = True) -> None:
+    """Write `run_summary(result)` into the run; finish it so the next job starts its own."""
     from pytorch_lightning.utilities import rank_zero_only
 
     if rank_zero_only.rank != 0:
         return
     run = logger.experiment
-    run.summary.update(run_summary(results))
+    run.summary.update(run_summary(result))
     if finish:
         run.finish()

@@ -1,5 +1,7 @@
-"""Run the `hyperpeft` entry point inside the test process: for checks of bad input, which fail
-before any training and would otherwise pay the libraries' import time once per case."""
+"""The `hyperpeft` command line inside the test process, for what only the command does: parse
+the command line, compose, and report bad input as one line with exit status 2. Each case fails
+before training and would otherwise pay the libraries' import time once. Runs that should succeed
+go through a composed config and `run` instead (inprocess.py)."""
 
 from __future__ import annotations
 

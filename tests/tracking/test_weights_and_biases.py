@@ -11,14 +11,15 @@ import pytest
 from omegaconf import OmegaConf
 
 from hyperpeft.errors import ConfigError
+from hyperpeft.results import RunResult
 from hyperpeft.sweeps import TrialRef
-from hyperpeft.tracking.wandb import (
+from hyperpeft.tracking.weights_and_biases import (
     log_run_summary,
-    make_wandb_logger,
     resolve_mode,
     run_identity,
     run_summary,
 )
+from hyperpeft.training.trainer import build_logger
 
 RESULTS = {
     "method": "compacter",
@@ -44,10 +45,18 @@ RESULTS = {
     "task_proportions": {"rte": 0.4, "mrpc": 0.6},
     "dry_run": False,
 }
+RESULT = RunResult.from_json(RESULTS)
 
 
 def config(**logger) -> OmegaConf:
-    base = {"name": "wandb", "project": "hp-test", "entity": None, "group": None, "tags": []}
+    base = {
+        "name": "wandb",
+        "_target_": "hyperpeft.tracking.weights_and_biases.wandb_logger",
+        "project": "hp-test",
+        "entity": None,
+        "group": None,
+        "tags": [],
+    }
     return OmegaConf.create(
         {
             "seed": 1,
@@ -91,7 +100,7 @@ def test_explicit_modes_and_errors(monkeypatch):
 
 
 def test_summary_flattens_results():
-    summary = run_summary(RESULTS)
+    summary = run_summary(RESULT)
     assert summary["score"] == 0.61 and summary["validation_score"] == 0.63
     assert summary["test/mrpc/f1"] == 0.7 and summary["best_val/rte/accuracy"] == 0.64
     assert summary["trainable_pct"] == 0.1375 and summary["per_task_pct"] == 0.06875
@@ -100,7 +109,7 @@ def test_summary_flattens_results():
 
 
 def test_sweep_trials_are_grouped_by_study_and_named_by_trial():
-    from hyperpeft.tracking.wandb import run_group
+    from hyperpeft.tracking.weights_and_biases import run_group
 
     cfg = config()
     ref = TrialRef("sqlite:////tmp/x.db", "compacter_rank", 3)
@@ -160,9 +169,9 @@ def test_offline_run_holds_the_parameter_table(tmp_path):
     import wandb
 
     cfg = config(tags=["nightly"], group="sweep-42")
-    logger = make_wandb_logger(cfg, tmp_path / "run")
+    logger = build_logger(cfg, tmp_path / "run")  # from the `_target_`, as a run builds it
     logger.log_metrics({"val/score": 0.5}, step=10)
-    log_run_summary(logger, RESULTS)
+    log_run_summary(logger, RESULT)
     assert wandb.run is None  # finished: the next job of a multirun starts its own run
 
     run_files = list((tmp_path / "run" / "wandb").glob("offline-run-*/run-*.wandb"))

@@ -1,4 +1,4 @@
-"""Run the real `hyperpeft` command as a user would, in a subprocess."""
+"""The project's commands as a user runs them, in a subprocess; and the tiny budget of a run."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.cli_inprocess import run_cli_inprocess
-
-ROOT = Path(__file__).resolve().parents[2]
 HYPERPEFT = Path(sys.executable).with_name("hyperpeft")
+REPORT = HYPERPEFT.with_name("hyperpeft-report")
+# A few steps on a few examples: every code path of a run, in seconds on the tiny models.
 FAST = (
     "trainer.max_steps=6",
     "trainer.eval_every=3",
@@ -52,29 +49,3 @@ def run_command(
         text=True,
         timeout=timeout,
     )
-
-
-@pytest.fixture
-def hyperpeft(tmp_path):
-    """`hyperpeft(*overrides)` runs the CLI with its output folder in tmp_path."""
-
-    def call(*overrides: str, run_dir: Path | None = None, timeout: int = 600) -> Finished:
-        run_dir = run_dir or tmp_path / "run"
-        done = run_command(
-            HYPERPEFT, *overrides, f"hydra.run.dir={run_dir}", cwd=tmp_path, timeout=timeout
-        )
-        return Finished(done.returncode, done.stdout, done.stderr, run_dir)
-
-    return call
-
-
-@pytest.fixture
-def cli(capsys, tmp_path, monkeypatch):
-    """`cli(*overrides)` runs the entry point in-process (no import cost), cwd = tmp_path."""
-    monkeypatch.setenv("HYPERPEFT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)
-
-    def call(*overrides: str, run_dir=None):
-        return run_cli_inprocess(capsys, run_dir or tmp_path / "run", *overrides)
-
-    return call

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import optuna
 
-APP = Path(__file__).parent / "app" / "app.py"
+APP = Path(__file__).resolve().parents[1] / "sweeps" / "app" / "app.py"
 
 
 def app_env() -> dict[str, str]:

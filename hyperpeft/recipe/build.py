@@ -1,0 +1,105 @@
+"""Step 1, build: the run folder, the backbone, the method, the tasks, then the module.
+
+The module comes last because it is handed its evaluation examples, which need the backbone's
+tokenizer (step 2) first. A dry run of a model built from settings stays on the meta device:
+shapes only, nothing allocated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig, OmegaConf
+
+from hyperpeft.accounting import count_parameters
+from hyperpeft.backbones import Backbone, load_backbone
+from hyperpeft.config import validate_config
+from hyperpeft.errors import ConfigError
+from hyperpeft.methods import Method, build_method
+from hyperpeft.tasks import Task, get_task
+from hyperpeft.training.checkpoints import checkpoint_bytes
+from hyperpeft.training.module import MultiTaskModule
+
+CONFIG_FILE = "config.yaml"
+
+
+@dataclass
+class RunParts:
+    """What a module is made of; the tokenizer (`backbone.tokenizer`) also prepares the data."""
+
+    tasks: list[Task]
+    backbone: Backbone
+    method: Method
+
+
+def run_metadata(cfg: DictConfig) -> dict:
+    """What a checkpoint records so it can be rebuilt and checked against a later run."""
+    return {
+        "model": cfg.model.name,
+        "method": cfg.method.name,
+        "tasks": list(cfg.task.tasks),
+        "config": OmegaConf.to_container(cfg, resolve=True),
+    }
+
+
+def start_run(cfg: DictConfig, run_dir: Path) -> dict:
+    """Check the config, seed every generator, write the composed config; the run's metadata."""
+    validate_config(cfg)
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    return run_metadata(cfg)
+
+
+def build_parts(cfg: DictConfig, dry_run: bool = False) -> RunParts:
+    """The tasks, the backbone and the method attached to it; seed first for equal weights."""
+    tasks = [get_task(name, cfg.task.get("custom")) for name in cfg.task.tasks]
+    device = "meta" if dry_run and not cfg.model.pretrained else None
+    backbone = load_backbone(cfg.model, with_tokenizer=not dry_run, device=device)
+    check_model_fits(cfg, backbone)
+    method = build_method(cfg.method, backbone, [task.name for task in tasks])
+    return RunParts(tasks, backbone, method)
+
+
+def check_model_fits(cfg: DictConfig, backbone: Backbone) -> None:
+    """Pairs that cannot work: inputs longer than the model's position table."""
+    positions = getattr(backbone.model.config, "max_position_embeddings", None)
+    if positions is not None and cfg.model.max_length > positions:
+        raise ConfigError(
+            "model.max_length",
+            cfg.model.max_length,
+            f"{cfg.model.name} has {positions} positions; use at most that",
+        )
+
+
+def build_module(
+    cfg: DictConfig,
+    parts: RunParts,
+    eval_examples: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+) -> MultiTaskModule:
+    """The LightningModule: backbone, method, the tasks' heads and the optimiser's settings."""
+    learning_rate = cfg.trainer.learning_rate or parts.method.learning_rate
+    max_steps = int(cfg.trainer.max_steps)
+    return MultiTaskModule(
+        parts.backbone,
+        parts.method,
+        parts.tasks,
+        learning_rate=float(learning_rate),
+        weight_decay=cfg.trainer.weight_decay,
+        warmup_steps=int(cfg.trainer.warmup_ratio * max_steps),
+        total_steps=max_steps,
+        head_dropout=cfg.trainer.head_dropout,
+        eval_examples=eval_examples,
+    )
+
+
+def parameter_table(module: MultiTaskModule, metadata: dict) -> dict:
+    """The counts by the papers' conventions and the exact size of the checkpoint it saves."""
+    extra = (module.heads,) if module.heads is not None else ()
+    params = count_parameters(module.backbone, module.method, extra_modules=extra)
+    params["checkpoint_bytes"] = checkpoint_bytes(module.trainable_state_dict(), metadata)
+    return params
