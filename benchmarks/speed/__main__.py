@@ -17,6 +17,7 @@ import argparse
 import json
 import shlex
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -108,7 +109,13 @@ def prepare(out: Path, settings: Settings, fresh: bool) -> dict:
     return json.loads(meta_path.read_text())
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}; the same command resumes")
+
+
 def main(argv: list[str] | None = None) -> None:
+    # SIGTERM unwinds like Ctrl-C, so the running worker is ended with its launcher
+    signal.signal(signal.SIGTERM, _stop)
     argv = sys.argv[1:] if argv is None else argv
     settings, args = parse(argv)
     try:

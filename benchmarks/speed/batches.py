@@ -19,22 +19,27 @@ Batch = dict[str, Any]
 
 def build_batches(settings: Settings) -> tuple[list[Batch], dict]:
     """`settings.batches_per_round` training batches of the task, as a run would draw them, and
-    what the heads need to know (the number of labels)."""
+    what a peer's head needs to know (the formulation, the head, the number of labels)."""
+    import transformers
+
     from benchmarks.speed.ours import compose
-    from hyperpeft.backbones.load import load_tokenizer
+    from hyperpeft.backbones import load_backbone
     from hyperpeft.data.datamodule import MultiTaskDataModule
     from hyperpeft.data.task_data import build_task_data
     from hyperpeft.tasks import get_task
 
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
     cfg = compose(settings, "lora", method_overrides=False)
-    tokenizer = load_tokenizer(cfg.model)
+    backbone = load_backbone(cfg.model, device="meta")  # the tokenizer and the formulation
+    tokenizer = backbone.tokenizer
     tasks = [get_task(name, cfg.task.get("custom")) for name in cfg.task.tasks]
     limits = {"train": None, "validation": None, "test": None}  # the cache entry a run makes
     task_data = [
         build_task_data(
             task,
             tokenizer,
-            False,
+            backbone.is_encoder_decoder,
             cfg.data.dir,
             cfg.seed,
             cfg.model.max_length,
@@ -52,14 +57,14 @@ def build_batches(settings: Settings) -> tuple[list[Batch], dict]:
         temperature=cfg.task.temperature,
         seed=settings.seed,
     )
-    if len(tasks) != 1 or tasks[0].head != "classification":
-        raise ValueError(f"--task {settings.task}: one classification task (the peers' head)")
     batches = list(datamodule.train_dataloader())
     shapes = sorted({tuple(batch["input_ids"].shape) for batch in batches})
     tokens = [int(batch["attention_mask"].sum()) for batch in batches]
     meta = {
-        "task": tasks[0].name,
-        "num_labels": int(tasks[0].num_labels),
+        "tasks": [task.name for task in tasks],
+        "text_to_text": backbone.is_encoder_decoder,
+        "heads": [task.head for task in tasks],
+        "num_labels": [int(task.num_labels) for task in tasks],
         "count": len(batches),
         "input_shapes": [list(shape) for shape in shapes],
         "real_tokens_per_batch": sum(tokens) / len(tokens),

@@ -119,11 +119,20 @@ def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 class PeerRunner:
     def __init__(self, settings: Settings, cell: Cell, matched: dict, meta: dict) -> None:
+        if (
+            settings.model != "minilm"
+            or meta["text_to_text"]
+            or meta["heads"] != ["classification"]
+        ):
+            raise ValueError(
+                "the peers run minilm with one classification task's head; "
+                f"got --model {settings.model} --task {settings.task}"
+            )
         torch.manual_seed(settings.seed)
         self.model, versions = build_model(cell, matched)
         hidden = self.model.config.hidden_size
         self.head = nn.Sequential(
-            nn.Dropout(matched["head_dropout"]), nn.Linear(hidden, meta["num_labels"])
+            nn.Dropout(matched["head_dropout"]), nn.Linear(hidden, meta["num_labels"][0])
         )
         self.model.to(settings.device)
         self.head.to(settings.device).train()
