@@ -9,7 +9,7 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test test-fast lint format bench clean
+.PHONY: install test test-fast lint format bench bench-speed clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ lint:
 format:
 	$(BIN)/ruff check --fix hyperpeft hydra_plugins tests benchmarks
 	$(BIN)/ruff format hyperpeft hydra_plugins tests benchmarks
+
+# every method of ours, the frozen backbone, full fine-tuning and the peers (adapters, peft, in an
+# environment of their own under outputs/) on the same real batches; the same command resumes.
+# Settings: make bench-speed BENCH_ARGS="--rounds 5 --steps 20" (see BENCHMARKS.md)
+BENCH_ARGS ?=
+bench-speed:
+	$(BIN)/python -m benchmarks.speed $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) outputs/*/ multirun/

@@ -6,6 +6,12 @@ All three are bottleneck adapters whose projections are PHM layers:
 - compacter++: the same, with adapters after the feed-forward block only;
 - phm-adapter: full-rank fast weights and a rule per PHM layer, n=12.
 Initialisation follows the reference code: fast weights in `layers.phm`, rules below.
+
+The PHM weights of a batch are built in one batched product for all sites at the first adapter
+call after `set_task` and serve that batch's forward passes (with gradients: until a backward
+pass reaches them, since the optimizer step that follows changes their parameters; without: until
+the next `set_task`, so evaluation builds them once per batch, not once per decoding step).
+Without `set_task`, or once a batch's weights are spent, each adapter builds its own on the spot.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from hyperpeft.backbones.backbone import Backbone
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods.architectures import FEED_FORWARD
 from hyperpeft.methods.config import BottleneckConfig, check_divides
-from hyperpeft.methods.layers.phm import PHMBottleneck, new_rule
+from hyperpeft.methods.layers.phm import PHMBottleneck, new_rule, phm_weights
 from hyperpeft.methods.registry import register
 from hyperpeft.methods.task_adapters import TaskAdapterMethod
 
@@ -103,6 +109,44 @@ class CompacterMethod(TaskAdapterMethod):
             if config.shared_rule
             else None
         )
+        # the current batch's weights, adapter -> (down W, up W); open from `set_task` on
+        self._batch_open = self._batch_trained = False
+        self._batch_weights: dict[nn.Module, tuple[torch.Tensor, torch.Tensor]] | None = None
+        self.register_load_state_dict_post_hook(lambda module, _: module.discard_batch_weights())
+
+    def set_task(self, task_index: int) -> None:
+        super().set_task(task_index)
+        self._batch_open, self._batch_weights = True, None
+
+    def discard_batch_weights(self) -> None:
+        """Forget the batch's weights (a state dict was loaded; parameters changed by hand)."""
+        self._batch_open, self._batch_weights = False, None
+
+    def _on_backward(self, grad: torch.Tensor) -> None:
+        self.discard_batch_weights()
+
+    def batch_weights(self) -> dict[nn.Module, tuple[torch.Tensor, torch.Tensor]] | None:
+        """The batch's weights, built now for every site if they are not yet; None outside a
+        batch. A training forward never runs on weights built without gradients."""
+        if not self._batch_open:
+            return None
+        grad = torch.is_grad_enabled()
+        if self._batch_weights is not None and (self._batch_trained or not grad):
+            return self._batch_weights
+        training = grad and any(p.requires_grad for p in self.parameters())
+        if self._batch_weights is not None and not training:
+            return self._batch_weights
+        adapters = self.task_adapters(self.task_name)
+        layers = [layer for adapter in adapters for layer in (adapter.down, adapter.up)]
+        weights = phm_weights(layers, self.phm_rule)
+        if training:
+            for weight in weights:
+                weight.register_hook(self._on_backward)
+        self._batch_trained = training
+        self._batch_weights = {
+            adapter: (weights[2 * i], weights[2 * i + 1]) for i, adapter in enumerate(adapters)
+        }
+        return self._batch_weights
 
     def make_adapter(self) -> nn.Module:
         return PHMBottleneck(
@@ -116,4 +160,5 @@ class CompacterMethod(TaskAdapterMethod):
         )
 
     def run_adapter(self, adapter: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        return adapter(x, self.phm_rule)
+        weights = self.batch_weights()
+        return adapter(x, self.phm_rule, weights[adapter] if weights is not None else None)

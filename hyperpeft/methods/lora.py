@@ -118,8 +118,17 @@ class LoraMethod(Method):
     def _add_update(
         self, update: LoraUpdate, module: nn.Module, args: Any, output: torch.Tensor
     ) -> torch.Tensor:
-        x = F.dropout(args[0], self.config.dropout, module.training)
-        return output + F.linear(F.linear(x, update.lora_A), update.lora_B) * self.config.scale
+        """`output + scale * (x A^T) B^T`, the scale folded into `B` (out x r, small) and the
+        sum accumulated by the second multiply itself, so no pass over the (tokens x out)
+        output is spent on scaling or adding, forward or backward."""
+        x = args[0]
+        if self.config.dropout:
+            x = F.dropout(x, self.config.dropout, module.training)
+        h = F.linear(x, update.lora_A)
+        scale = self.config.scale
+        up = update.lora_B if scale == 1 else update.lora_B * scale
+        out = torch.addmm(output.reshape(-1, output.shape[-1]), h.reshape(-1, h.shape[-1]), up.t())
+        return out.view(output.shape)
 
     @torch.no_grad()
     def merge(self) -> None:

@@ -29,6 +29,7 @@ class TaskAdapterMethod(Method):
     ) -> None:
         super().__init__(name, config, backbone, task_names)
         self.adapters = nn.ModuleDict()
+        self._per_task_sites: list[nn.ModuleDict] = []
         for point in find_attach_points(backbone.model, self.architecture, config.positions):
             if point.stack not in self.adapters:
                 self.adapters[point.stack] = nn.ModuleDict()
@@ -37,7 +38,12 @@ class TaskAdapterMethod(Method):
                 stack[str(point.layer)] = nn.ModuleDict()
             per_task = nn.ModuleDict({task: self.make_adapter() for task in self.task_names})
             stack[str(point.layer)][point.position] = per_task
+            self._per_task_sites.append(per_task)
             self.hook_output(point.module, partial(self._adapt, per_task))
+
+    def task_adapters(self, task: str) -> list[nn.Module]:
+        """`task`'s adapter at every site, in the order of the sites."""
+        return [per_task[task] for per_task in self._per_task_sites]
 
     def make_adapter(self) -> nn.Module:
         raise NotImplementedError

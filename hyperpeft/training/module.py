@@ -120,12 +120,17 @@ class MultiTaskModule(pl.LightningModule):
         return loss
 
     def configure_optimizers(self) -> dict:
+        # Lightning's mixed precision refuses to clip a fused optimizer's gradients (it assumes
+        # a gradient scaler unscales them inside the step), so mixed runs keep torch's default kernel
+        trainer = self._trainer
+        mixed = trainer is not None and str(trainer.precision).endswith("-mixed")
         return configure_adamw(
             self.parameters(),
             self.learning_rate,
             self.weight_decay,
             self.warmup_steps,
             self.total_steps,
+            fused_allowed=not mixed,
         )
 
     # -- evaluation ----------------------------------------------------------------------------

@@ -122,3 +122,84 @@ def test_hyperformer_is_the_reference_unique_hyper_net():
     rows_per_position = net.generator.weight.grad.split(method.layout.size)
     assert rows_per_position[0].abs().sum() > 0 and rows_per_position[1].abs().sum() == 0
     assert torch.count_nonzero(method.layer_embeddings["decoder"].grad.abs().sum(1)) == 3
+
+
+def count_phm_builds(monkeypatch) -> list[int]:
+    import hyperpeft.methods.compacter as compacter
+
+    builds = [0]
+    build = compacter.phm_weights
+
+    def counted(*args, **kwargs):
+        builds[0] += 1
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(compacter, "phm_weights", counted)
+    return builds
+
+
+@pytest.mark.parametrize("name", ["compacter", "phm-adapter"])
+def test_a_batchs_phm_weights_are_built_once_and_still_train(architecture, name, monkeypatch):
+    backbone = BACKBONES[architecture]()
+    method = attach(name, backbone)
+    builds = count_phm_builds(monkeypatch)
+    optimizer = torch.optim.AdamW(method.parameters(), lr=1e-2)
+    method.set_task(0)
+    first = outputs(backbone, batch())
+    loss = outputs(backbone, batch()).pow(2).mean()  # a second pass of the batch shares them
+    assert builds[0] == 1
+    built = {a: tuple(w.detach().clone() for w in ws) for a, ws in method.batch_weights().items()}
+    loss.backward()
+    trained = [p for p in method.parameters() if p.grad is not None]
+    assert trained and all(p.grad.abs().sum() > 0 for p in trained)
+    assert method.batch_weights() is None  # spent: the step below changes their parameters
+    optimizer.step()
+    with torch.no_grad():  # the next batch builds them from the updated parameters
+        method.set_task(0)
+        again = outputs(backbone, batch())
+        for adapter, (down, up) in method.batch_weights().items():
+            assert not torch.equal(down, built[adapter][0])
+            assert not torch.equal(up, built[adapter][1])
+            assert torch.equal(down, adapter.down.weight(method.phm_rule))
+    assert not torch.equal(again, first)
+
+
+def test_batched_phm_weights_give_the_outputs_of_per_adapter_weights(architecture):
+    backbone = BACKBONES[architecture]()
+    method = attach("compacter", backbone)
+    with torch.no_grad():
+        for parameter in method.parameters():
+            parameter.add_(0.05 * torch.randn_like(parameter))
+        method.set_task(1)
+        batched = outputs(backbone, batch())
+        method.discard_batch_weights()  # no batch open: every adapter builds its own weights
+        assert method.batch_weights() is None
+        assert torch.equal(outputs(backbone, batch()), batched)
+
+
+def test_evaluation_reuses_a_batchs_weights_until_the_next_set_task(monkeypatch):
+    backbone = BACKBONES["t5"]()
+    method = attach("compacter", backbone)
+    builds = count_phm_builds(monkeypatch)
+    with torch.no_grad():
+        method.set_task(0)
+        for _ in range(3):  # e.g. the decoding steps of one batch
+            outputs(backbone, batch())
+        assert builds[0] == 1
+        method.set_task(0)
+        outputs(backbone, batch())
+        assert builds[0] == 2
+    outputs(backbone, batch()).sum().backward()  # a training pass never uses no-grad weights
+    assert builds[0] == 3
+    assert method.phm_rule.grad is not None and method.phm_rule.grad.abs().sum() > 0
+
+
+def test_loading_a_state_dict_discards_a_batchs_phm_weights():
+    backbone = BACKBONES["bert"]()
+    method = attach("compacter", backbone)
+    with torch.no_grad():
+        method.set_task(0)
+        outputs(backbone, batch())
+        assert method.batch_weights() is not None
+        method.load_state_dict({k: v + 0.01 for k, v in method.state_dict().items()})
+        assert method.batch_weights() is None

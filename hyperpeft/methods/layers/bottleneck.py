@@ -9,6 +9,23 @@ from torch import nn
 from hyperpeft.methods.layers.activation import ACTIVATIONS
 
 
+def residual_linear(
+    x: torch.Tensor, h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
+) -> torch.Tensor:
+    """`x + h W^T + b` as one matrix multiply that accumulates onto `x`.
+
+    The bias rides along as one more input column of ones (`[h, 1] [W, b]^T`), so no pass over
+    the (tokens x hidden) output is spent adding the bias, nor the residual, nor (backward)
+    summing the bias gradient: the adapter's up-projection costs what its multiply costs.
+    `h` is the bottleneck (tokens x k, k small), so the extra column is nearly free.
+    """
+    ones = h.new_ones(*h.shape[:-1], 1)
+    h1 = torch.cat([h, ones], dim=-1).reshape(-1, h.shape[-1] + 1)
+    w1 = torch.cat([weight, bias[:, None]], dim=1)  # (hidden, k + 1)
+    out = torch.addmm(x.reshape(-1, x.shape[-1]), h1, w1.t())
+    return out.view(x.shape)
+
+
 class Bottleneck(nn.Module):
     """Down-projection to `bottleneck`, non-linearity, up-projection, residual.
 
@@ -26,7 +43,8 @@ class Bottleneck(nn.Module):
             nn.init.zeros_(linear.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.up(self.activation(self.down(x)))
+        h = self.activation(self.down(x))
+        return residual_linear(x, h, self.up.weight, self.up.bias)
 
 
 def generated_bottleneck(

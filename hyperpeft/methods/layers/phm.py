@@ -1,9 +1,10 @@
 """Parameterised hypercomplex multiplication (PHM) layers, the building block of Compacter.
 
 A PHM weight is `W = sum_{i=1..n} A_i (x) B_i`: `A_i` (n x n) are the "slow" rules, `B_i`
-((out/n) x (in/n)) the "fast" weights, optionally low rank `B_i = s_i t_i^T`. `W` is built once per
-forward with two einsums (no loop over n) and applied with one F.linear, so the matrix multiply on
-the activations costs what a dense adapter costs.
+((out/n) x (in/n)) the "fast" weights, optionally low rank `B_i = s_i t_i^T`. `W` is built with two
+einsums (no loop over n) and applied with one matrix multiply, so the multiply on the activations
+costs what a dense adapter costs. `phm_weights` builds the weights of many PHM layers at once (the
+same two einsums over a stack of layers), which is how a method builds a whole step's weights.
 """
 
 from __future__ import annotations
@@ -15,12 +16,21 @@ import torch.nn.functional as F
 from torch import nn
 
 from hyperpeft.methods.layers.activation import ACTIVATIONS
+from hyperpeft.methods.layers.bottleneck import residual_linear
 
 
 def kronecker_sum(rule: torch.Tensor, fast: torch.Tensor) -> torch.Tensor:
-    """`sum_i kron(rule[i], fast[i])`: rule (n, n, n), fast (n, p, q) -> (n*p, n*q)."""
-    n, p, q = fast.shape
-    return torch.einsum("iab,icd->acbd", rule, fast).reshape(n * p, n * q)
+    """`sum_i kron(rule[i], fast[i])`: rule (n, n, n), fast (n, p, q) -> (n*p, n*q).
+
+    Leading dimensions batch: rule (..., n, n, n) or (n, n, n), fast (..., n, p, q)."""
+    n, p, q = fast.shape[-3:]
+    kron = torch.einsum("...iab,...icd->...acbd", rule, fast)
+    return kron.reshape(*kron.shape[:-4], n * p, n * q)
+
+
+def fast_weights(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    """Low-rank fast weights `B_i = s_i t_i^T`: (..., n, p, r), (..., n, q, r) -> (..., n, p, q)."""
+    return torch.einsum("...ipr,...iqr->...ipq", left, right)
 
 
 # The reference code (rabeehk/compacter, hypercomplex/inits.py) uses Xavier/Glorot with this gain.
@@ -79,18 +89,44 @@ class PHMLinear(nn.Module):
         self.bias = nn.Parameter(torch.zeros(out_features))
 
     def weight(self, shared_rule: torch.Tensor | None = None) -> torch.Tensor:
-        rule = self.rule if self.rule is not None else shared_rule
-        if rule is None:
-            raise RuntimeError("PHMLinear without its own rule needs the shared rule")
-        fast = (
-            self.fast
-            if self.fast is not None
-            else torch.einsum("ipr,iqr->ipq", self.fast_left, self.fast_right)
-        )
-        return kronecker_sum(rule, fast)
+        return phm_weights([self], shared_rule)[0]
 
-    def forward(self, x: torch.Tensor, shared_rule: torch.Tensor | None = None) -> torch.Tensor:
-        return F.linear(x, self.weight(shared_rule), self.bias)
+    def forward(
+        self,
+        x: torch.Tensor,
+        shared_rule: torch.Tensor | None = None,
+        weight: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """`weight`: this layer's `W` if already built (`phm_weights`), else it is built here."""
+        return F.linear(x, self.weight(shared_rule) if weight is None else weight, self.bias)
+
+
+def phm_weights(
+    layers: list[PHMLinear], shared_rule: torch.Tensor | None = None
+) -> list[torch.Tensor]:
+    """Every layer's `W`, built for all layers of a shape at once: their fast weights (and own
+    rules) stacked, one einsum for the low-rank products and one for the Kronecker sums."""
+    weights: dict[int, torch.Tensor] = {}
+    groups: dict[tuple, list[int]] = {}
+    for index, layer in enumerate(layers):
+        if layer.rule is None and shared_rule is None:
+            raise RuntimeError("PHMLinear without its own rule needs the shared rule")
+        fast = (layer.fast,) if layer.fast is not None else (layer.fast_left, layer.fast_right)
+        key = (*(tuple(p.shape) for p in fast), layer.rule is not None)
+        groups.setdefault(key, []).append(index)
+    for members in groups.values():
+        group = [layers[i] for i in members]
+        if group[0].fast is None:
+            left = torch.stack([layer.fast_left for layer in group])
+            right = torch.stack([layer.fast_right for layer in group])
+            fast = fast_weights(left, right)
+        else:
+            fast = torch.stack([layer.fast for layer in group])
+        own = group[0].rule is not None
+        rule = torch.stack([layer.rule for layer in group]) if own else shared_rule
+        for i, weight in zip(members, kronecker_sum(rule, fast).unbind(0), strict=True):
+            weights[i] = weight
+    return [weights[i] for i in range(len(layers))]
 
 
 class PHMBottleneck(nn.Module):
@@ -111,5 +147,15 @@ class PHMBottleneck(nn.Module):
         self.down = PHMLinear(hidden, bottleneck, phm_dim, rank, own_rules, rule_init_std)
         self.up = PHMLinear(bottleneck, hidden, phm_dim, rank, own_rules, rule_init_std)
 
-    def forward(self, x: torch.Tensor, shared_rule: torch.Tensor | None = None) -> torch.Tensor:
-        return x + self.up(self.activation(self.down(x, shared_rule)), shared_rule)
+    def forward(
+        self,
+        x: torch.Tensor,
+        shared_rule: torch.Tensor | None = None,
+        weights: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """`weights`: the (down, up) `W`s if already built for this step, else built here."""
+        down, up = (
+            weights if weights is not None else phm_weights([self.down, self.up], shared_rule)
+        )
+        h = self.activation(self.down(x, weight=down))
+        return residual_linear(x, h, up, self.up.bias)

@@ -1,0 +1,200 @@
+"""Our side: every method built by hyperpeft's own path and trained the way a run trains it.
+
+`compose` is the run's config composition (Hydra, the same `conf/`), `build_module` the run's
+build; the default loop is the run's Lightning Trainer (`build_trainer`, with the run's
+callbacks), timed from one `on_train_batch_start` to the next, so a step includes everything
+Lightning does per step (optimizer closure, gradient clipping, scheduler, logging, callbacks).
+`--ours-loop plain` times `forward_loss`, backward, clipping, AdamW and the scheduler in a bare
+loop instead, which excludes Lightning and the training step's finiteness check and logging.
+
+The frozen backbone is the same module with its method's hooks removed and its parameters
+frozen, gradients flowing from the loss back to the input embeddings: the forward and backward
+every adapter method must pay at least.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from omegaconf import DictConfig, open_dict
+from torch.utils.data import DataLoader
+
+from benchmarks.speed.cells import Cell
+from benchmarks.speed.measure import Batch, Clock, time_each, to_device
+from benchmarks.speed.settings import Settings
+from hyperpeft.cli import config_dir
+from hyperpeft.methods import method_config
+from hyperpeft.run import build_module
+from hyperpeft.training.callbacks import BestWeights, StepTimer
+from hyperpeft.training.trainer import build_trainer
+from hyperpeft.validation import validate_config
+
+
+def compose(
+    settings: Settings, method: str, extra: tuple[str, ...] = (), method_overrides: bool = True
+) -> DictConfig:
+    """The run's config for `method` at the benchmark's settings. `method_overrides=False` drops
+    the user's `method.*` overrides where the method is only a vehicle (batches, GEMM shapes, the
+    frozen backbone), so an override meant for one method cannot break those."""
+    user = [
+        o
+        for o in settings.overrides
+        if method_overrides or not o.lstrip("+~").startswith("method.")
+    ]
+    overrides = [
+        f"model={settings.model}",
+        f"task={settings.task}",
+        f"method={method}",
+        "logger=none",
+        f"seed={settings.seed}",
+        f"trainer.batch_size={settings.batch_size}",
+        f"trainer.max_steps={settings.batches_per_round}",
+        f"model.max_length={settings.max_length}",
+        *settings.hardware_overrides(),
+        *extra,
+        *user,
+    ]
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        return hydra_compose(config_name="config", overrides=overrides)
+
+
+def matched_settings(settings: Settings, cell: Cell) -> dict:
+    """What a peer must match: our method's composed sizes and the run's trainer settings."""
+    cfg = compose(settings, cell.method, cell.overrides, method_overrides=cell.kind != "frozen")
+    name, config = method_config(cfg.method)
+    architecture = cfg.model.get("config", {}).get("model_type", "*")
+    trainer = cfg.trainer
+    return {
+        "method": name,
+        **asdict(config),
+        "learning_rate": float(
+            trainer.learning_rate or config.resolved_learning_rate(architecture)
+        ),
+        "weight_decay": float(trainer.weight_decay),
+        "gradient_clip": float(trainer.gradient_clip or 0.0),
+        "warmup_ratio": float(trainer.warmup_ratio),
+        "head_dropout": float(trainer.head_dropout),
+    }
+
+
+def _inputs_need_gradients(module: torch.nn.Module) -> None:
+    """Make the input embeddings a leaf that wants a gradient, so backward runs every layer."""
+
+    def hook(_module: Any, _args: Any, output: torch.Tensor) -> torch.Tensor:
+        return output.detach().requires_grad_(True)
+
+    module.backbone.get_input_embeddings().register_forward_hook(hook)
+
+
+def build(settings: Settings, cell: Cell) -> tuple[DictConfig, Any]:
+    frozen = cell.kind == "frozen"
+    cfg = compose(settings, cell.method, cell.overrides, method_overrides=not frozen)
+    validate_config(cfg)
+    pl.seed_everything(settings.seed, workers=True, verbose=False)
+    module, _, _ = build_module(cfg)
+    if frozen:
+        module.method.detach()
+        for parameter in module.method.parameters():
+            parameter.requires_grad_(False)
+        _inputs_need_gradients(module)
+    return cfg, module
+
+
+class _BatchStarts(pl.Callback):
+    """Timestamps of every `on_train_batch_start` and of the last `on_train_batch_end`."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.starts: list[float] = []
+        self.last_end = 0.0
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        self.starts.append(self.clock.now())
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        self.last_end = self.clock.now()
+
+    def step_times(self) -> list[float]:
+        edges = [*self.starts, self.last_end]
+        return [b - a for a, b in zip(edges, edges[1:], strict=False)]
+
+
+class LightningRunner:
+    """A fresh Trainer per call, from the run's `build_trainer`, with the run's callbacks."""
+
+    def __init__(self, cfg: DictConfig, module: Any, settings: Settings) -> None:
+        self.cfg = cfg
+        self.module = module
+        self.clock = Clock(settings.device)
+        self.directory = Path(tempfile.mkdtemp(prefix="bench-speed-"))
+        self.info = _info(module, "lightning Trainer (hyperpeft build_trainer)")
+
+    def train(self, batches: list[Batch]) -> list[float]:
+        with open_dict(self.cfg):
+            self.cfg.trainer.max_steps = len(batches)
+        starts = _BatchStarts(self.clock)
+        callbacks = [BestWeights(self.directory, {}), StepTimer(), starts]
+        trainer, _ = build_trainer(self.cfg, self.directory, callbacks)
+        loader = DataLoader(batches, batch_size=None, shuffle=False)
+        trainer.fit(self.module, train_dataloaders=loader)
+        return starts.step_times()
+
+    def forward_backward(self, batch: Batch) -> None:
+        device = next(self.module.parameters()).device
+        self.module.forward_loss(to_device(batch, str(device))).backward()
+        self.module.zero_grad(set_to_none=True)
+
+
+class PlainRunner:
+    """`forward_loss`, backward, the run's clipping, AdamW and schedule; no Lightning."""
+
+    def __init__(self, cfg: DictConfig, module: Any, settings: Settings) -> None:
+        self.module = module.to(settings.device).train()
+        self.device = settings.device
+        self.clip = float(cfg.trainer.gradient_clip or 0.0)
+        optimizers = module.configure_optimizers()
+        self.optimizer = optimizers["optimizer"]
+        self.schedule = optimizers["lr_scheduler"]["scheduler"]
+        self.trained = [p for p in module.parameters() if p.requires_grad]
+        self.clock = Clock(settings.device)
+        self.info = _info(module, "plain loop over MultiTaskModule.forward_loss")
+
+    def step(self, batch: Batch) -> None:
+        self.module.forward_loss(to_device(batch, self.device)).backward()
+        if self.clip:
+            torch.nn.utils.clip_grad_norm_(self.trained, self.clip)
+        self.optimizer.step()
+        self.schedule.step()
+        self.optimizer.zero_grad(set_to_none=True)
+
+    def train(self, batches: list[Batch]) -> list[float]:
+        return time_each(self.step, batches, self.clock)
+
+    def forward_backward(self, batch: Batch) -> None:
+        self.module.forward_loss(to_device(batch, self.device)).backward()
+        self.module.zero_grad(set_to_none=True)
+
+
+def _info(module: Any, loop: str) -> dict:
+    import transformers
+
+    return {
+        "loop": loop,
+        "trainable_parameters": sum(p.numel() for p in module.parameters() if p.requires_grad),
+        "attention": getattr(module.backbone.config, "_attn_implementation", None),
+        "transformers": transformers.__version__,
+        "lightning": pl.__version__,
+    }
+
+
+def build_runner(settings: Settings, cell: Cell, matched: dict, meta: dict) -> Any:
+    cfg, module = build(settings, cell)
+    runner = LightningRunner if settings.ours_loop == "lightning" else PlainRunner
+    return runner(cfg, module, settings)
