@@ -39,7 +39,7 @@ def build_batches(settings: Settings) -> tuple[list[Batch], dict]:
         build_task_data(
             task,
             tokenizer,
-            backbone.is_encoder_decoder,
+            backbone.formulation,
             cfg.data.dir,
             cfg.seed,
             cfg.model.max_length,
@@ -50,6 +50,7 @@ def build_batches(settings: Settings) -> tuple[list[Batch], dict]:
     ]
     datamodule = MultiTaskDataModule(
         task_data,
+        backbone.formulation,
         pad_token_id=tokenizer.pad_token_id,
         batch_size=settings.batch_size,
         eval_batch_size=settings.batch_size,
@@ -62,8 +63,8 @@ def build_batches(settings: Settings) -> tuple[list[Batch], dict]:
     tokens = [int(batch["attention_mask"].sum()) for batch in batches]
     meta = {
         "tasks": [task.name for task in tasks],
-        "text_to_text": backbone.is_encoder_decoder,
-        "heads": [task.head for task in tasks],
+        "text_to_text": backbone.family.formulation.name == "text-to-text",
+        "heads": [str(task.head) for task in tasks],
         "num_labels": [int(task.num_labels) for task in tasks],
         "count": len(batches),
         "input_shapes": [list(shape) for shape in shapes],

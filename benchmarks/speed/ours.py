@@ -21,20 +21,18 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from hydra import compose as hydra_compose
-from hydra import initialize_config_dir
 from omegaconf import DictConfig, open_dict
 from torch.utils.data import DataLoader
 
 from benchmarks.speed.cells import Cell
 from benchmarks.speed.measure import Batch, Clock, time_each, to_device
 from benchmarks.speed.settings import Settings
-from hyperpeft.cli import config_dir
+from hyperpeft.backbones.families import BACKBONE_TYPES
+from hyperpeft.config import compose_config, validate_config
 from hyperpeft.methods import method_config
-from hyperpeft.run import build_module
+from hyperpeft.recipe.build import build_module, build_parts
 from hyperpeft.training.callbacks import BestWeights, StepTimer
 from hyperpeft.training.trainer import build_trainer
-from hyperpeft.validation import validate_config
 
 
 def compose(
@@ -61,22 +59,20 @@ def compose(
         *extra,
         *user,
     ]
-    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=overrides)
+    return compose_config(overrides)
 
 
 def matched_settings(settings: Settings, cell: Cell) -> dict:
     """What a peer must match: our method's composed sizes and the run's trainer settings."""
     cfg = compose(settings, cell.method, cell.overrides, method_overrides=cell.kind != "frozen")
     name, config = method_config(cfg.method)
-    architecture = cfg.model.get("config", {}).get("model_type", "*")
+    model_type = cfg.model.get("config", {}).get("model_type")
+    family = BACKBONE_TYPES[model_type].family.name if model_type in BACKBONE_TYPES else "*"
     trainer = cfg.trainer
     return {
         "method": name,
         **asdict(config),
-        "learning_rate": float(
-            trainer.learning_rate or config.resolved_learning_rate(architecture)
-        ),
+        "learning_rate": float(trainer.learning_rate or config.resolved_learning_rate(family)),
         "weight_decay": float(trainer.weight_decay),
         "gradient_clip": float(trainer.gradient_clip or 0.0),
         "warmup_ratio": float(trainer.warmup_ratio),
@@ -98,7 +94,7 @@ def build(settings: Settings, cell: Cell) -> tuple[DictConfig, Any]:
     cfg = compose(settings, cell.method, cell.overrides, method_overrides=not frozen)
     validate_config(cfg)
     pl.seed_everything(settings.seed, workers=True, verbose=False)
-    module, _, _ = build_module(cfg)
+    module = build_module(cfg, build_parts(cfg))
     if frozen:
         module.method.detach()
         for parameter in module.method.parameters():

@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader
 from hyperpeft.tasks import get_task
 from hyperpeft.training.module import MultiTaskModule
 from hyperpeft.training.optim import configure_adamw
-from tests.methods.conftest import attach, tiny_bert
+from tests.helpers.tiny_models import attach, tiny_bert
 
 
 def test_fused_kernel_updates_as_the_reference_loop():

@@ -11,18 +11,16 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from hyperpeft.cli import config_dir
+from hyperpeft.config import compose_config as compose_project_config
 from hyperpeft.recipe import run
 from hyperpeft.results import RunResult
 
 
 def compose_config(*overrides: str) -> DictConfig:
     """The job's config for these command-line overrides (`hydra.*` ones aside)."""
-    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+    return compose_project_config(list(overrides))
 
 
 @dataclass

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from hyperpeft.methods.layers.bottleneck import residual_linear
-from tests.methods.conftest import BACKBONES, attach, batch, outputs
+from tests.helpers.tiny_models import BACKBONES, attach, batch, outputs
 
 
 def test_residual_linear_is_x_plus_a_linear_layer_forward_and_backward():
