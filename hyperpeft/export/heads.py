@@ -2,7 +2,7 @@
 nothing of them, so they are one safetensors file and a small JSON that says how to use them.
 
     task_heads.safetensors   <task>.weight [outputs, hidden], <task>.bias [outputs]
-    task_heads.json          pooling, and per task its head kind, labels and text fields
+    task_heads.json          pooling, and per task its head kind, labels and input fields
 
 A head reads the mean of the backbone's `last_hidden_state` over the attention mask (see
 hyperpeft/formulation/heads.py): `logits = pooled @ weight.T + bias`.
@@ -41,7 +41,7 @@ def write_task_heads(module: MultiTaskModule, folder: Path) -> list[Path]:
             "head": task.head.value,
             "outputs": OUTPUTS[task.head],
             "labels": list(task.label_names) if task.head == Head.CLASSIFICATION else None,
-            "text_fields": list(task.input_fields),
+            "input_fields": list(task.input_fields),
             "weight": f"{task.name}.weight",
             "bias": f"{task.name}.bias",
         }

@@ -63,6 +63,8 @@ def publish_workspace(
         import wandb
 
         entity = entity or wandb.Api().default_entity
+        if not entity:
+            raise ConfigError("--entity", entity, "required: this W&B login has no default entity")
         workspace = build_workspace(rows, project, entity, root).save()
         return [f"W&B workspace: {workspace.url}"]
     workspace = build_workspace(rows, project, entity or "", root)

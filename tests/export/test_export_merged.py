@@ -4,6 +4,8 @@ computes what the run computes, task heads applied as task_heads.json describes 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import pytorch_lightning as pl
 import torch
@@ -72,5 +74,8 @@ def test_transformers_loads_the_merged_model_and_gives_our_outputs(
         got = exported_head_logits(folder, theirs, mask)
         expected = our_head_logits(trained, ours, mask)
         assert got.keys() == expected.keys() == {task.name for task in trained.tasks}
+        rte = json.loads((folder / "task_heads.json").read_text())["tasks"]["rte"]
+        assert rte["labels"] == ["entailment", "not_entailment"]
+        assert rte["input_fields"] == ["sentence1", "sentence2"]
         for task in got:
             torch.testing.assert_close(got[task], expected[task], atol=ATOL, rtol=0)
