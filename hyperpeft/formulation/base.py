@@ -53,7 +53,8 @@ class Formulation(ABC):
 
     @abstractmethod
     def collate(self, task: Task, features: Sequence[Features], pad_token_id: int) -> Batch:
-        """One task's features as padded tensors: the model's inputs and `labels`."""
+        """One task's features as padded tensors: the model's inputs and `labels` (which rows to
+        predict on, without labels, may lack)."""
 
     # -- model ---------------------------------------------------------------------------------
     def prepare_model(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
@@ -78,3 +79,15 @@ class Formulation(ABC):
         tokenizer: PreTrainedTokenizerBase | None,
     ) -> list[Any]:
         """One prediction per example, in the space of the task's gold labels."""
+
+    def predict_with_probabilities(
+        self,
+        model: PreTrainedModel,
+        heads: nn.Module | None,
+        batch: Batch,
+        task: Task,
+        tokenizer: PreTrainedTokenizerBase | None,
+    ) -> tuple[list[Any], list[list[float]] | None]:
+        """`predict`'s predictions and, per example, the probability of each class (or choice)
+        in the task's order; None where the formulation gives none (regression; default)."""
+        return self.predict(model, heads, batch, task, tokenizer), None

@@ -82,8 +82,9 @@ class EncoderHeads(Formulation):
             batch["token_type_ids"] = pad(types, 0, batch["input_ids"].shape[1])
         if task.head == Head.MULTIPLE_CHOICE:
             batch["choice_mask"] = torch.tensor(choice_mask, dtype=torch.bool)
-        dtype = torch.float if task.head == Head.REGRESSION else torch.long
-        batch["labels"] = torch.tensor([f.label for f in features], dtype=dtype)
+        if all(f.label is not None for f in features):  # rows to predict on have none
+            dtype = torch.float if task.head == Head.REGRESSION else torch.long
+            batch["labels"] = torch.tensor([f.label for f in features], dtype=dtype)
         return batch
 
     # -- model ---------------------------------------------------------------------------------
@@ -109,3 +110,23 @@ class EncoderHeads(Formulation):
         tokenizer: PreTrainedTokenizerBase | None,
     ) -> list[Any]:
         return heads[batch["task_index"]].predict(self._logits(model, heads, batch))
+
+    def predict_with_probabilities(
+        self,
+        model: PreTrainedModel,
+        heads: nn.Module | None,
+        batch: Batch,
+        task: Task,
+        tokenizer: PreTrainedTokenizerBase | None,
+    ) -> tuple[list[Any], list[list[float]] | None]:
+        """The softmax of the head's logits: over classes, or over an example's real choices."""
+        head = heads[batch["task_index"]]
+        logits = self._logits(model, heads, batch)
+        predictions = head.predict(logits)
+        if task.head == Head.REGRESSION:
+            return predictions, None
+        probabilities = logits.float().softmax(-1)
+        if task.head == Head.MULTIPLE_CHOICE:
+            mask = batch["choice_mask"]
+            return predictions, [p[m].tolist() for p, m in zip(probabilities, mask, strict=True)]
+        return predictions, probabilities.tolist()

@@ -3,7 +3,8 @@
 A row becomes a source (the task name, then every field after its name) and a target (the label
 as a word, STS-B as a number rounded to 0.2); the loss is the LM head's cross-entropy on the
 target, and evaluation decodes greedily and parses the text back into the label space, so both
-formulations share each task's metrics. No heads: the LM head is the backbone's own.
+formulations share each task's metrics. No heads: the LM head is the backbone's own. A class's
+probability is the likelihood of its label word as the target, normalised over the label words.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hyperpeft.data.collate import IGNORE_INDEX, pad, pad_inputs
 from hyperpeft.data.features import Features
 from hyperpeft.formulation.base import Batch, Formulation
 from hyperpeft.tasks.base import Row, Task, TextToTextExample
+from hyperpeft.tasks.head import Head
 
 
 def end_of_sequence(tokenizer: PreTrainedTokenizerBase) -> int:
@@ -108,3 +110,48 @@ class TextToText(Formulation):
         )
         texts = tokenizer.batch_decode(generated, skip_special_tokens=True)
         return [task.parse_prediction(text.strip()) for text in texts]
+
+    def predict_with_probabilities(
+        self,
+        model: PreTrainedModel,
+        heads: nn.Module | None,
+        batch: Batch,
+        task: Task,
+        tokenizer: PreTrainedTokenizerBase | None,
+    ) -> tuple[list[Any], list[list[float]] | None]:
+        """Greedy predictions; for classification also each label word's probability."""
+        predictions = self.predict(model, heads, batch, task, tokenizer)
+        if task.head != Head.CLASSIFICATION or not task.label_names:
+            return predictions, None
+        return predictions, self.label_probabilities(model, batch, task, tokenizer).tolist()
+
+    def label_probabilities(
+        self,
+        model: PreTrainedModel,
+        batch: Batch,
+        task: Task,
+        tokenizer: PreTrainedTokenizerBase,
+    ) -> torch.Tensor:
+        """`[batch, labels]`: each label word's target (encoded as `encode` encodes targets)
+        scored teacher-forced, its log-likelihood summed, a softmax over the labels. The
+        encoder runs once; the decoder once per label."""
+        words = tokenizer(
+            list(task.label_names),
+            add_special_tokens=False,
+            truncation=True,
+            max_length=task.max_target_tokens - 1,
+        )["input_ids"]
+        eos = end_of_sequence(tokenizer)
+        encoded = model.get_encoder()(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+        )
+        size = batch["input_ids"].shape[0]
+        scores = []
+        for word in words:
+            target = torch.tensor([word + [eos]] * size, device=batch["input_ids"].device)
+            logits = model(
+                encoder_outputs=encoded, attention_mask=batch["attention_mask"], labels=target
+            ).logits
+            token_scores = logits.float().log_softmax(-1).gather(-1, target.unsqueeze(-1))
+            scores.append(token_scores.squeeze(-1).sum(-1))
+        return torch.stack(scores, dim=-1).softmax(-1)

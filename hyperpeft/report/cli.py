@@ -2,10 +2,12 @@
 
     hyperpeft-report outputs/multirun/2025-01-01_12-00-00
     hyperpeft-report outputs/multirun/... --study outputs/optuna/compacter_rank.db --out reports/
+    hyperpeft-report outputs/multirun/... --wandb-project hyperpeft --entity my-team
 
 Every results.json below DIR becomes a row (dry runs are listed without a score and left out of
 the plot). With --study, the study's trials are summarised too, and the runs its trials wrote are
-added wherever they live.
+added wherever they live. With --wandb-project, the same runs become a W&B workspace
+(publish.py): saved online, or written as JSON beside report.md offline.
 """
 
 from __future__ import annotations
@@ -117,15 +119,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, help="where to write report.md and the PNG (default: DIR)"
     )
+    parser.add_argument(
+        "--wandb-project", help="also build a W&B workspace of these runs in this project"
+    )
+    parser.add_argument("--entity", help="the W&B entity (user or team) of --wandb-project")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.entity and not args.wandb_project:
+        parser.error("--entity needs --wandb-project")
     console = Console()
     errors = Console(stderr=True)
     try:
         report = write_report(args.dir, args.out, args.study, args.study_name)
+        published = []
+        if args.wandb_project:
+            from hyperpeft.report.publish import publish_workspace
+
+            out_dir = report.markdown.parent
+            published = publish_workspace(
+                report.rows, args.dir, out_dir, args.wandb_project, args.entity
+            )
     except (ConfigError, DataError) as error:
         errors.print(f"hyperpeft-report: {error}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
@@ -137,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     console.print(f"Table: {report.markdown}", highlight=False, soft_wrap=True)
     console.print(f"Plot:  {report.plot}", highlight=False, soft_wrap=True)
+    for line in published:
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
     return 0
 
 

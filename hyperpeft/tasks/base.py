@@ -6,20 +6,22 @@ questions) override the formatting methods; where the data comes from is the bus
 subclasses (`BenchmarkTask` for GLUE/SuperGLUE, `CustomTask` for the user's files).
 
 A row is a plain dict (JSON-serialisable, so caches can hash it): the task's fields named as on
-the Hugging Face hub, an `idx`, and `label` as a class index, a float, or a choice index.
+the Hugging Face hub, an `idx`, and `label` as a class index, a float, or a choice index. A row to
+predict on (`input_row`) has no label: its examples carry `label=None` and no target text.
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from hyperpeft.tasks import metrics
 from hyperpeft.tasks.head import Head
+from hyperpeft.tasks.rows import input_text
 
 Row = dict[str, Any]
 
@@ -32,7 +34,7 @@ class EncoderExample:
     `label` the index of the right choice."""
 
     texts: list[tuple[str, str | None]]
-    label: int | float
+    label: int | float | None  # None: a row to predict on
     group: str | None = None
     meta: dict = field(default_factory=dict)
 
@@ -123,6 +125,18 @@ class Task(ABC):
         """Rows with the same group never end up in two splits (None: every row alone)."""
         return None
 
+    # ---- rows to predict on ------------------------------------------------------------------
+    @property
+    def input_fields(self) -> tuple[str, ...]:
+        """The fields a row to predict on needs (it has no label): the task's text fields."""
+        return tuple(self.text_fields)
+
+    def input_row(self, record: Mapping[str, Any], position: int) -> Row:
+        """A record to predict on as a row without a label; a `RowError` names a missing field."""
+        row: Row = {"idx": position}
+        row.update({name: input_text(record, name) for name in self.input_fields})
+        return row
+
     # ---- formats -----------------------------------------------------------------------------
     def meta(self, row: Row) -> dict:
         return {}
@@ -130,9 +144,14 @@ class Task(ABC):
     def group(self, row: Row) -> str | None:
         return None
 
-    def gold(self, row: Row) -> int | float:
-        """The right answer in the prediction space: class index, number or choice index."""
-        return row["label"]
+    def has_label(self, row: Row) -> bool:
+        """Whether the row holds its answer; rows to predict on (`input_row`) do not."""
+        return "label" in row
+
+    def gold(self, row: Row) -> int | float | None:
+        """The right answer in the prediction space: class index, number or choice index (None
+        for a row without its answer)."""
+        return row["label"] if self.has_label(row) else None
 
     def encoder_example(self, row: Row) -> EncoderExample:
         first = row[self.text_fields[0]]
@@ -150,7 +169,7 @@ class Task(ABC):
     def text_to_text_example(self, row: Row) -> TextToTextExample:
         return TextToTextExample(
             self.source_text(row),
-            self.target_text(row),
+            self.target_text(row) if self.has_label(row) else "",
             self.gold(row),
             self.group(row),
             self.meta(row),

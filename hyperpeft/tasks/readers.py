@@ -4,6 +4,8 @@ Every record carries the line it ended on, so a bad row is reported as `file, li
 files hold unmatched quote characters inside sentences, so tsv is read with the csv module and
 `QUOTE_NONE`: a tab always separates fields and a quote is just a character. csv keeps standard
 quoting (a quoted field may span lines). Blank lines are skipped; a byte-order mark is ignored.
+Both read an open text `stream` instead of opening `path` when given one (standard input, for
+`hyperpeft-predict`); `path` then only names it in messages.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from hyperpeft.errors import DataError
 from hyperpeft.tasks.rows import RowError
@@ -24,17 +27,24 @@ def _where(path: Path, line: int) -> str:
     return f"{path}, line {line}"
 
 
+def _open(path: Path, stream: IO[str] | None, newline: str | None = None) -> Any:
+    if stream is not None:
+        return nullcontext(stream)
+    return open(path, encoding="utf-8-sig", newline=newline)
+
+
 def read_delimited(
     path: Path,
     delimiter: str,
     quoted: bool,
     columns: Sequence[str] | None = None,
+    stream: IO[str] | None = None,
 ) -> Iterator[tuple[int, Record]]:
     """Rows as dicts keyed by the header row, or by `columns` for files without a header."""
     quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
     kind = "tab-separated" if delimiter == "\t" else f"{delimiter!r}-separated"
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with _open(path, stream, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter, quoting=quoting, strict=quoted)
             header = list(columns) if columns is not None else None
             for fields in reader:
@@ -58,10 +68,10 @@ def read_delimited(
         raise DataError(f"{path}: not UTF-8 text ({error})") from None
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[int, Record]]:
+def read_jsonl(path: Path, stream: IO[str] | None = None) -> Iterator[tuple[int, Record]]:
     """One JSON object per line."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
+        with _open(path, stream) as handle:
             for line, text in enumerate(handle, start=1):
                 if not text.strip():
                     continue

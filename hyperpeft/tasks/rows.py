@@ -25,6 +25,17 @@ def text_field(record: Mapping[str, Any], key: str) -> str:
     return value
 
 
+def input_text(record: Mapping[str, Any], key: str) -> str:
+    """A text field of a row to predict on: a string, or a number written as one (jsonl)."""
+    if record.get(key) is None:
+        present = ", ".join(map(str, record)) or "no fields"
+        raise RowError(f"missing field {key!r} (the row has: {present})")
+    value = record[key]
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise RowError(f"field {key!r} should be text, got {value!r}")
+    return str(value)
+
+
 def int_field(record: Mapping[str, Any], key: str) -> int:
     if key not in record or record[key] is None:
         raise RowError(f"missing field {key!r}")

@@ -9,7 +9,8 @@ The tasks are defined (and so registered) in the benchmark's order, the order of
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+import json
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,7 +27,7 @@ from hyperpeft.tasks.head import Head
 from hyperpeft.tasks.metrics import answer_scores, exact_match_by_group, f1
 from hyperpeft.tasks.readers import read_jsonl
 from hyperpeft.tasks.registry import register_task
-from hyperpeft.tasks.rows import RowError, int_field, label_index, text_field
+from hyperpeft.tasks.rows import RowError, input_text, int_field, label_index, text_field
 
 BOOL_LABELS = ["False", "True"]
 
@@ -170,6 +171,10 @@ class MultiRC(SuperGlueTask):
             }
         ]
 
+    def input_row(self, record: Mapping[str, Any], position: int) -> Row:
+        """Each row to predict on is a question of its own (the group `em` is scored by)."""
+        return {**super().input_row(record, position), "paragraph_idx": position, "question_idx": 0}
+
     def split_group(self, row: Row) -> Hashable:
         return row["paragraph_idx"]
 
@@ -276,6 +281,37 @@ class ReCoRD(SuperGlueTask):
             "answers": answers,
         }
 
+    @property
+    def input_fields(self) -> tuple[str, ...]:
+        return ("passage", "query", "entities")
+
+    def input_row(self, record: Mapping[str, Any], position: int) -> Row:
+        """A query to answer: the passage, the query and the candidate entities (a JSON list of
+        strings; in csv or tsv, a JSON array as text); no gold answers."""
+        entities = record.get("entities")
+        if isinstance(entities, str):
+            try:
+                entities = json.loads(entities)
+            except json.JSONDecodeError:
+                entities = None
+        if (
+            not isinstance(entities, list)
+            or not entities
+            or not all(isinstance(e, str) for e in entities)
+        ):
+            raise RowError(
+                "field 'entities' should be a non-empty list of strings (in csv or tsv: a JSON "
+                f"array), got {record.get('entities')!r}"
+            )
+        return {
+            "passage_idx": position,
+            "query_idx": 0,
+            "passage": input_text(record, "passage"),
+            "query": input_text(record, "query"),
+            "entities": list(dict.fromkeys(entities)),
+            "answers": [],
+        }
+
     def split_group(self, row: Row) -> Hashable:
         return row["passage_idx"]
 
@@ -292,8 +328,11 @@ class ReCoRD(SuperGlueTask):
             self.no_right_choice,
         )
 
-    def gold(self, row: Row) -> int:
-        return self.right_choice(row)
+    def has_label(self, row: Row) -> bool:
+        return bool(row["answers"])
+
+    def gold(self, row: Row) -> int | None:
+        return self.right_choice(row) if self.has_label(row) else None
 
     def encoder_example(self, row: Row) -> EncoderExample:
         passage = clean_passage(row["passage"])
