@@ -25,8 +25,11 @@ class Bottleneck(nn.Module):
             nn.init.normal_(linear.weight, std=init_std)
             nn.init.zeros_(linear.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.up(self.activation(self.down(x)))
+    def forward(self, x: torch.Tensor, norm: nn.Module | None = None) -> torch.Tensor:
+        """`norm`: a layer norm on the adapter's output before the residual add, owned by the
+        method (one per attach point, shared by the tasks)."""
+        h = self.up(self.activation(self.down(x)))
+        return x + (h if norm is None else norm(h))
 
 
 def generated_bottleneck(
