@@ -1,7 +1,7 @@
 """Few-shot transfer: a run that starts from a trained run's weights (`init_from=`).
 
 The Hyperformer paper's few-shot domain transfer trains Hyperformer++ on the GLUE mixture, then
-fine-tunes it on a new task from k examples per task. Here `init_from=<trained run>` loads every
+fine-tunes it on a new task from k training examples. Here `init_from=<trained run>` loads every
 shared parameter of that run (hypernetworks, shared PHM rules, layer norms, LoRA factors, a fully
 fine-tuned backbone) and, for the tasks both runs have, their per-task parameters (task
 embeddings, adapters, heads). A task the source has not seen keeps the fresh parameters this run
@@ -117,7 +117,14 @@ def read_source(cfg: DictConfig) -> Source:
     config = metadata.get("config")
     if not isinstance(config, dict):
         raise ConfigError(KEY, given, "holds no run config in its metadata; not a hyperpeft run's")
-    source = Source(given, path, metadata["model"], metadata["method"], metadata["tasks"], config)
+    source = Source(
+        given,
+        path,
+        metadata.get("model") or config.get("model", {}).get("name"),
+        metadata.get("method") or config.get("method", {}).get("name"),
+        list(metadata.get("tasks") or config.get("task", {}).get("tasks") or []),
+        config,
+    )
     for key, here in (("model", cfg.model.name), ("method", cfg.method.name)):
         there = getattr(source, key)
         if there != here:
