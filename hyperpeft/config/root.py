@@ -12,6 +12,7 @@ from hyperpeft.config.hardware import HardwareConfig
 from hyperpeft.config.logger import LoggerConfig
 from hyperpeft.config.model import ModelConfig
 from hyperpeft.config.trainer import TrainerConfig
+from hyperpeft.errors import ConfigError
 
 
 @dataclass
@@ -46,6 +47,22 @@ class RunConfig:
             "trainer.max_steps=0 it is only evaluated."
         },
     )
+    init_from: str | None = field(
+        default=None,
+        metadata={
+            "help": "A trained run (its folder, checkpoint folder or model.safetensors) whose "
+            "shared weights this run starts from, with the per-task weights of the tasks both "
+            "have; new tasks start fresh: few-shot transfer with data.max_train_examples=k."
+        },
+    )
+    init_tasks: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "help": "With init_from: new task -> trained task whose per-task weights (task "
+            "embedding, adapters) it starts from (+init_tasks.cb=mnli); unmapped new tasks "
+            "start fresh."
+        },
+    )
     data: DataConfig = field(default_factory=DataConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     optuna: SweepTrialConfig = field(default_factory=SweepTrialConfig)
@@ -61,3 +78,14 @@ class RunConfig:
         """Range checks of every group that needs no backbone (the method's need its sizes)."""
         for group in (self.model, self.hardware, self.data, self.trainer):
             group.validate()
+        if self.init_from is not None and self.checkpoint is not None:
+            raise ConfigError(
+                "init_from",
+                self.init_from,
+                "not together with checkpoint= (which loads a run of the same tasks as it is); "
+                "drop one",
+            )
+        if self.init_tasks and self.init_from is None:
+            raise ConfigError(
+                "init_tasks", dict(self.init_tasks), "only with init_from=<a trained run>"
+            )

@@ -28,7 +28,21 @@ class TrainerConfig:
         default=0.06,
         metadata={"help": "Linear warmup over this share of max_steps, then linear decay to 0."},
     )
-    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
+    weight_decay: float = field(
+        default=0.0,
+        metadata={
+            "help": "AdamW weight decay of weight matrices; layer norms, biases and embeddings "
+            "are never decayed (the reference trainers' `no_decay` groups)."
+        },
+    )
+    label_smoothing: float | None = field(
+        default=None,
+        metadata={
+            "help": "Label smoothing of classification, multiple-choice and text-to-text token "
+            "losses (never regression); null = the method's recipe default: 0.1 for adapter, "
+            "hyperformer, hyperformer++ and full (the Hyperformer reference configs), 0 else."
+        },
+    )
     gradient_clip: float = field(
         default=1.0, metadata={"help": "Clip the gradient norm to this; 0 disables clipping."}
     )
@@ -49,3 +63,5 @@ class TrainerConfig:
         check_positive("trainer.weight_decay", self.weight_decay, allow_zero=True)
         check_positive("trainer.gradient_clip", self.gradient_clip, allow_zero=True)
         check_fraction("trainer.head_dropout", self.head_dropout)
+        if self.label_smoothing is not None:
+            check_fraction("trainer.label_smoothing", self.label_smoothing)

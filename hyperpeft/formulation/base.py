@@ -12,7 +12,7 @@ Formulations are stateless: one instance per family, shared, picklable with the 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -61,13 +61,27 @@ class Formulation(ABC):
         """Make the freshly loaded model agree with the tokenizer it will be fed (default: as is)."""
         return None
 
-    def heads(self, hidden_size: int, tasks: Sequence[Task], dropout: float) -> nn.Module | None:
-        """The trainable modules the formulation adds beside the backbone (None: nothing)."""
+    def heads(
+        self,
+        hidden_size: int,
+        tasks: Sequence[Task],
+        dropout: float,
+        label_means: Mapping[str, float] | None = None,
+    ) -> nn.Module | None:
+        """The trainable modules the formulation adds beside the backbone (None: nothing).
+        `label_means`: the training labels' mean of each regression task, where known."""
         return None
 
     @abstractmethod
-    def loss(self, model: PreTrainedModel, heads: nn.Module | None, batch: Batch) -> torch.Tensor:
-        """The training loss of one batch (the method's task is already set)."""
+    def loss(
+        self,
+        model: PreTrainedModel,
+        heads: nn.Module | None,
+        batch: Batch,
+        label_smoothing: float = 0.0,
+    ) -> torch.Tensor:
+        """The training loss of one batch (the method's task is already set), its class or
+        token targets smoothed by `label_smoothing` (regression targets never are)."""
 
     @abstractmethod
     def predict(

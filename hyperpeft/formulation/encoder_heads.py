@@ -8,7 +8,7 @@ number (regression) or one score per choice. Choices of one batch are flattened 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -88,8 +88,14 @@ class EncoderHeads(Formulation):
         return batch
 
     # -- model ---------------------------------------------------------------------------------
-    def heads(self, hidden_size: int, tasks: Sequence[Task], dropout: float) -> TaskHeads:
-        return TaskHeads(hidden_size, tasks, dropout)
+    def heads(
+        self,
+        hidden_size: int,
+        tasks: Sequence[Task],
+        dropout: float,
+        label_means: Mapping[str, float] | None = None,
+    ) -> TaskHeads:
+        return TaskHeads(hidden_size, tasks, dropout, label_means)
 
     def _logits(self, model: PreTrainedModel, heads: nn.Module, batch: Batch) -> torch.Tensor:
         inputs = {key: batch[key] for key in MODEL_INPUTS if key in batch}
@@ -97,9 +103,16 @@ class EncoderHeads(Formulation):
         pooled = masked_mean(hidden, batch["attention_mask"])
         return heads[batch["task_index"]](pooled, batch.get("choice_mask"))
 
-    def loss(self, model: PreTrainedModel, heads: nn.Module | None, batch: Batch) -> torch.Tensor:
+    def loss(
+        self,
+        model: PreTrainedModel,
+        heads: nn.Module | None,
+        batch: Batch,
+        label_smoothing: float = 0.0,
+    ) -> torch.Tensor:
         logits = self._logits(model, heads, batch)
-        return heads[batch["task_index"]].loss(logits, batch["labels"])
+        head = heads[batch["task_index"]]
+        return head.loss(logits, batch["labels"], label_smoothing, batch.get("choice_mask"))
 
     def predict(
         self,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
@@ -85,12 +86,31 @@ class TextToText(Formulation):
             config.eos_token_id = eos
             config.decoder_start_token_id = tokenizer.pad_token_id
 
-    def loss(self, model: PreTrainedModel, heads: nn.Module | None, batch: Batch) -> torch.Tensor:
-        return model(
+    def loss(
+        self,
+        model: PreTrainedModel,
+        heads: nn.Module | None,
+        batch: Batch,
+        label_smoothing: float = 0.0,
+    ) -> torch.Tensor:
+        """The LM head's token cross-entropy, averaged over the target tokens (padding
+        ignored); smoothed over the vocabulary as the Hyperformer reference trainer does."""
+        labels = batch["labels"]
+        if not label_smoothing:
+            return model(
+                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=labels
+            ).loss
+        logits = model(
             input_ids=batch["input_ids"],
             attention_mask=batch["attention_mask"],
-            labels=batch["labels"],
-        ).loss
+            decoder_input_ids=model.prepare_decoder_input_ids_from_labels(labels=labels),
+        ).logits
+        return F.cross_entropy(
+            logits.flatten(0, 1).float(),
+            labels.flatten(),
+            ignore_index=IGNORE_INDEX,
+            label_smoothing=label_smoothing,
+        )
 
     def predict(
         self,

@@ -38,6 +38,9 @@ class MethodConfig:
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-4}
     # Whether the method keeps parameters per task and so needs the task names.
     needs_tasks: ClassVar[bool] = False
+    # The recipe's label smoothing, used when `trainer.label_smoothing` is null: the reference
+    # code of the paper the method comes from (Hyperformer's configs: 0.1; Compacter's: none).
+    default_label_smoothing: ClassVar[float] = 0.0
 
     def resolved_learning_rate(self, family: str) -> float:
         if self.learning_rate is not None:

@@ -16,6 +16,8 @@ from hyperpeft.methods.registry import register
 class FullConfig(MethodConfig):
     # T5 as in both papers; BERT-size encoders as in BERT's own fine-tuning recipe.
     default_learning_rates: ClassVar[dict[str, float]] = {"encoder-decoder": 3e-4, "*": 2e-5}
+    # rabeehk/hyperformer's finetune.json (the Compacter code's baseline.json uses none).
+    default_label_smoothing: ClassVar[float] = 0.1
 
 
 @register("full", FullConfig)

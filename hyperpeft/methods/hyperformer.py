@@ -55,6 +55,8 @@ class HyperformerConfig(BottleneckConfig):
     )
 
     default_learning_rates: ClassVar[dict[str, float]] = {"*": 3e-4}
+    # hyperformer.json and hyperformer++.json: "label_smoothing": 0.1.
+    default_label_smoothing: ClassVar[float] = 0.1
 
     def validate(self, hidden_size: int) -> None:
         super().validate(hidden_size)

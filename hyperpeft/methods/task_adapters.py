@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from hyperpeft.backbones.backbone import Backbone
-from hyperpeft.methods.architectures import find_attach_points
+from hyperpeft.methods.architectures import AttachPoint, find_attach_points
 from hyperpeft.methods.config import BottleneckConfig
 from hyperpeft.methods.method import Method
 
@@ -39,7 +39,7 @@ class TaskAdapterMethod(Method):
             per_task = nn.ModuleDict({task: self.make_adapter() for task in self.task_names})
             stack[str(point.layer)][point.position] = per_task
             self._per_task_sites.append(per_task)
-            self.hook_output(point.module, partial(self._adapt, per_task))
+            self.hook_output(point.module, partial(self._adapt, per_task, point))
 
     def task_adapters(self, task: str) -> list[nn.Module]:
         """`task`'s adapter at every site, in the order of the sites."""
@@ -52,6 +52,12 @@ class TaskAdapterMethod(Method):
         return adapter(x)
 
     def _adapt(
-        self, per_task: nn.ModuleDict, module: nn.Module, args: Any, output: torch.Tensor
+        self,
+        per_task: nn.ModuleDict,
+        point: AttachPoint,
+        module: nn.Module,
+        args: Any,
+        output: torch.Tensor,
     ) -> torch.Tensor:
+        """The hook at `point`: the current task's adapter on the sublayer output."""
         return self.run_adapter(per_task[self.task_name], output)

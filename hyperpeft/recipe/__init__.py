@@ -14,13 +14,18 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from hyperpeft.accounting import print_parameter_table
-from hyperpeft.recipe.build import build_module, build_parts, parameter_table, start_run
+from hyperpeft.recipe.build import (
+    build_module,
+    build_parts,
+    parameter_table,
+    start_run,
+    start_weights,
+)
 from hyperpeft.recipe.data import prepare_data
 from hyperpeft.recipe.fit import fit_and_test
 from hyperpeft.recipe.rebuild import TrainedRun, load_trained_run
 from hyperpeft.recipe.record import dry_run_result, record, trained_result
 from hyperpeft.results import RunResult
-from hyperpeft.training.checkpoints import load_trained_weights
 
 __all__ = ["RunResult", "TrainedRun", "load_trained_run", "run"]
 
@@ -32,11 +37,15 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
 
     # 1. build the backbone, method and tasks (a dry run stops after the parameter table)
     parts = build_parts(cfg, dry_run=cfg.dry_run)
-    # 2. prepare data; the module is handed its evaluation examples
+    # 2. prepare data; the module is handed its evaluation examples and regression label means
     data = None if cfg.dry_run else prepare_data(cfg, parts)
-    module = build_module(cfg, parts, eval_examples=data.eval_examples if data else None)
-    if cfg.checkpoint:
-        load_trained_weights(module, cfg.checkpoint, metadata)
+    module = build_module(
+        cfg,
+        parts,
+        eval_examples=data.eval_examples if data else None,
+        label_means=data.regression_label_means() if data else None,
+    )
+    start_weights(cfg, module, metadata)  # checkpoint= or init_from=
     params = parameter_table(module, metadata)
     print_parameter_table(params, cfg.method.name, cfg.model.name, len(parts.tasks))
     if data is None:

@@ -1,4 +1,5 @@
-"""Step 1, build: the run folder, the backbone, the method, the tasks, then the module.
+"""Step 1, build: the run folder, the backbone, the method, the tasks, then the module and the
+weights it starts from (`checkpoint=`, or `init_from=`: hyperpeft.recipe.transfer).
 
 The module comes last because it is handed its evaluation examples, which need the backbone's
 tokenizer (step 2) first. A dry run of a model built from settings stays on the meta device:
@@ -20,8 +21,9 @@ from hyperpeft.backbones import Backbone, load_backbone
 from hyperpeft.config import validate_config
 from hyperpeft.errors import ConfigError
 from hyperpeft.methods import Method, build_method
+from hyperpeft.recipe.transfer import read_source, transfer
 from hyperpeft.tasks import Task, get_task
-from hyperpeft.training.checkpoints import checkpoint_bytes
+from hyperpeft.training.checkpoints import checkpoint_bytes, load_trained_weights
 from hyperpeft.training.module import MultiTaskModule
 
 CONFIG_FILE = "config.yaml"
@@ -47,8 +49,11 @@ def run_metadata(cfg: DictConfig) -> dict:
 
 
 def start_run(cfg: DictConfig, run_dir: Path) -> dict:
-    """Check the config, seed every generator, write the composed config; the run's metadata."""
+    """Check the config (and the trained run `init_from` names), seed every generator, write
+    the composed config; the run's metadata."""
     validate_config(cfg)
+    if cfg.get("init_from"):
+        read_source(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
@@ -80,8 +85,10 @@ def build_module(
     cfg: DictConfig,
     parts: RunParts,
     eval_examples: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+    label_means: Mapping[str, float] | None = None,
 ) -> MultiTaskModule:
-    """The LightningModule: backbone, method, the tasks' heads and the optimiser's settings."""
+    """The LightningModule: backbone, method, the tasks' heads and the optimiser's settings.
+    `label_means` (from the data step): where each regression head's bias starts."""
     learning_rate = cfg.trainer.learning_rate or parts.method.learning_rate
     max_steps = int(cfg.trainer.max_steps)
     return MultiTaskModule(
@@ -94,7 +101,24 @@ def build_module(
         total_steps=max_steps,
         head_dropout=cfg.trainer.head_dropout,
         eval_examples=eval_examples,
+        label_smoothing=label_smoothing(cfg, parts.method),
+        label_means=label_means,
     )
+
+
+def label_smoothing(cfg: DictConfig, method: Method) -> float:
+    """`trainer.label_smoothing`, or where it is null the method's recipe default."""
+    chosen = cfg.trainer.get("label_smoothing")
+    return float(method.config.default_label_smoothing if chosen is None else chosen)
+
+
+def start_weights(cfg: DictConfig, module: MultiTaskModule, metadata: dict) -> None:
+    """The weights a run starts from other than its fresh ones: a run of the same tasks
+    (`checkpoint=`), or a trained run's shared and matching per-task weights (`init_from=`)."""
+    if cfg.checkpoint:
+        load_trained_weights(module, cfg.checkpoint, metadata)
+    elif cfg.get("init_from"):
+        print(transfer(module, cfg).summary(cfg.init_from))
 
 
 def parameter_table(module: MultiTaskModule, metadata: dict) -> dict:

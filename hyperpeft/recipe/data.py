@@ -17,6 +17,7 @@ from hyperpeft.data.task_data import TaskData, build_task_data
 from hyperpeft.errors import DataError
 from hyperpeft.recipe.build import RunParts
 from hyperpeft.tasks import Task
+from hyperpeft.tasks.head import Head
 
 EVAL_SPLITS = ("validation", "test")
 
@@ -33,6 +34,15 @@ class PreparedData:
 
     def train_sizes(self) -> list[int]:
         return [data.size("train") for data in self.task_data]
+
+    def regression_label_means(self) -> dict[str, float]:
+        """Each regression task's mean training label: where its head's bias starts."""
+        means = {}
+        for data in self.task_data:
+            labels = [float(f.label) for f in data.features["train"]]
+            if data.task.head == Head.REGRESSION and labels:
+                means[data.task.name] = sum(labels) / len(labels)
+        return means
 
 
 def prepare_data(cfg: DictConfig, parts: RunParts) -> PreparedData:

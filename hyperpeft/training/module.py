@@ -16,7 +16,8 @@ import pytorch_lightning as pl
 import torch
 
 from hyperpeft.backbones import Backbone
-from hyperpeft.training.optim import configure_adamw
+from hyperpeft.methods.architectures import is_layer_norm
+from hyperpeft.training.optim import configure_adamw, decay_groups
 
 
 class NonFiniteLoss(RuntimeError):
@@ -45,18 +46,24 @@ class MultiTaskModule(pl.LightningModule):
         total_steps: int = 1,
         head_dropout: float = 0.1,
         eval_examples: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+        label_smoothing: float = 0.0,
+        label_means: Mapping[str, float] | None = None,
     ) -> None:
         """`eval_examples[split][task_index]`: what each task's metrics compare predictions
-        with, for "validation" and "test"; none for a module that only predicts."""
+        with, for "validation" and "test"; none for a module that only predicts.
+        `label_means`: each regression task's training label mean, its head's first bias."""
         super().__init__()
         self.backbone = backbone.model
         self.method = method
         self.tasks = list(tasks)
         self.tokenizer = backbone.tokenizer
         self.formulation = backbone.formulation
-        self.heads = self.formulation.heads(backbone.hidden_size, self.tasks, head_dropout)
+        self.heads = self.formulation.heads(
+            backbone.hidden_size, self.tasks, head_dropout, label_means
+        )
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
+        self.label_smoothing = label_smoothing
         self.warmup_steps = warmup_steps
         self.total_steps = total_steps
         self.eval_examples = dict(eval_examples or {})
@@ -98,7 +105,7 @@ class MultiTaskModule(pl.LightningModule):
     # -- forward -------------------------------------------------------------------------------
     def forward_loss(self, batch: dict[str, Any]) -> torch.Tensor:
         self.method.set_task(batch["task_index"])
-        return self.formulation.loss(self.backbone, self.heads, batch)
+        return self.formulation.loss(self.backbone, self.heads, batch, self.label_smoothing)
 
     @torch.no_grad()
     def predict_batch(self, batch: dict[str, Any]) -> list[Any]:
@@ -124,13 +131,10 @@ class MultiTaskModule(pl.LightningModule):
         # a gradient scaler unscales them inside the step), so mixed runs keep torch's default kernel
         trainer = self._trainer
         mixed = trainer is not None and str(trainer.precision).endswith("-mixed")
+        architecture = self.method.architecture
+        groups = decay_groups(self, self.weight_decay, lambda m: is_layer_norm(m, architecture))
         return configure_adamw(
-            self.parameters(),
-            self.learning_rate,
-            self.weight_decay,
-            self.warmup_steps,
-            self.total_steps,
-            fused_allowed=not mixed,
+            groups, self.learning_rate, self.warmup_steps, self.total_steps, fused_allowed=not mixed
         )
 
     # -- evaluation ----------------------------------------------------------------------------

@@ -17,7 +17,8 @@ def test_fused_kernel_updates_as_the_reference_loop():
     torch.manual_seed(0)
     weights = [torch.nn.Parameter(torch.randn(64, 32)), torch.nn.Parameter(torch.randn(32))]
     reference = [torch.nn.Parameter(w.detach().clone()) for w in weights]
-    fused = configure_adamw(weights, 1e-2, 0.01, 0, 10)["optimizer"]
+    groups = [{"params": weights, "weight_decay": 0.01}]
+    fused = configure_adamw(groups, 1e-2, 0, 10)["optimizer"]
     loop = torch.optim.AdamW(reference, lr=1e-2, weight_decay=0.01, foreach=False)
     assert fused.defaults["fused"]
     for _ in range(3):

@@ -151,12 +151,17 @@ def test_a_wrong_type_is_refused_naming_the_key_and_the_type(override, message):
         ("data.max_train_examples=0", "data.max_train_examples"),
         ("data.num_workers=-1", "data.num_workers"),
         ("trainer.head_dropout=1", "trainer.head_dropout"),
+        ("trainer.label_smoothing=1.5", "trainer.label_smoothing"),
+        ("trainer.label_smoothing=-0.1", "trainer.label_smoothing"),
+        ("+init_tasks.cb=mnli", "init_tasks"),  # a mapping is only for a transfer
+        ("init_from=run", "init_from"),  # with checkpoint=run, below
         ("hardware.num_nodes=0", "hardware.num_nodes"),
         ("model.max_length=0", "model.max_length"),
     ],
 )
 def test_ranges_types_cannot_express_are_checked_next_to_their_fields(override, key):
-    assert _refusal(override).key == key
+    extra = ("checkpoint=run",) if override.startswith("init_from") else ()
+    assert _refusal(override, *extra).key == key
 
 
 def test_the_validated_config_is_typed():

@@ -16,7 +16,9 @@ from tests.helpers.tiny_models import (
     outputs,
 )
 
-EXACT = ("full", "lora", "bitfit", "hyperformer", "hyperformer++")
+# Exact at the start: LoRA's zero B, BitFit's zero biases, and the zero-initialised output norms
+# of the adapter (its reference layer norm after the adapter) and of the hypernetworks.
+EXACT = ("full", "lora", "bitfit", "adapter", "hyperformer", "hyperformer++")
 
 
 def test_fresh_method_barely_changes_outputs(architecture, method_name):
@@ -32,6 +34,28 @@ def test_fresh_method_barely_changes_outputs(architecture, method_name):
     else:
         change = ((after - before).norm() / before.norm()).item()
         assert 0 < change < FRESH_BOUND
+
+
+def test_an_adapter_without_its_output_norm_is_near_identity_not_exact(architecture):
+    backbone = BACKBONES[architecture]()
+    inputs = batch()
+    with torch.no_grad():
+        before = outputs(backbone, inputs)
+        attach("adapter", backbone, layer_norm_after=False).set_task(1)
+        after = outputs(backbone, inputs)
+    assert 0 < ((after - before).norm() / before.norm()).item() < FRESH_BOUND
+
+
+def test_the_adapters_output_norm_is_shared_by_the_tasks_and_learns_from_the_first_step():
+    backbone = BACKBONES["bert"]()
+    method = attach("adapter", backbone)
+    norms = [name for name, _ in method.named_parameters() if name.startswith("norms.")]
+    # one norm (weight, bias) per attach point, none per task
+    assert len(norms) == 2 * 2 * 2 and not any(task in n for n in norms for task in TASKS)
+    method.set_task(0)
+    outputs(backbone, batch()).pow(2).mean().backward()
+    gamma = method.norms["encoder"]["0"]["attention"].weight
+    assert gamma.grad is not None and gamma.grad.abs().sum() > 0
 
 
 @pytest.mark.parametrize("name", [name for name in METHOD_NAMES if name != "full"])

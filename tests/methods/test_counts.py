@@ -63,7 +63,11 @@ def test_adapter_family_counts_equal_their_formulas(make, layers, rf, n, r, task
     ff_sites = sum(layers.values())
 
     adapter = 2 * d * k + d + k
-    assert method_size("adapter", backbone, names, reduction_factor=rf) == tasks * sites * adapter
+    output_norm = 2 * d  # one per attach point, shared by the tasks (reference AdapterController)
+    got = method_size("adapter", backbone, names, reduction_factor=rf)
+    assert got == tasks * sites * adapter + sites * output_norm
+    got = method_size("adapter", backbone, names, reduction_factor=rf, layer_norm_after=False)
+    assert got == tasks * sites * adapter
 
     compacter = 2 * r * (d + k) + d + k  # B_i = s_i t_i^T: r(d/n + k/n) per i, n of them
     shared_rule = n**3
@@ -132,13 +136,19 @@ def test_t5_base_backbone_size():
     assert count_parameters(backbone.model, method)["backbone"] == 222_903_552
 
 
+# The Compacter paper's adapter is its reference's adapters.json: no layer norm after the adapter.
 @pytest.mark.parametrize(
-    "name, paper_pct",
-    [("compacter++", 0.047), ("compacter", 0.073), ("phm-adapter", 0.179), ("adapter", 0.832)],
+    "name, overrides, paper_pct",
+    [
+        ("compacter++", {}, 0.047),
+        ("compacter", {}, 0.073),
+        ("phm-adapter", {}, 0.179),
+        ("adapter", {"layer_norm_after": False}, 0.832),
+    ],
 )
-def test_t5_base_single_task_percentages_match_the_compacter_paper(name, paper_pct):
+def test_t5_base_single_task_percentages_match_the_compacter_paper(name, overrides, paper_pct):
     backbone = t5_base()
-    method = build_method({"name": name}, backbone, ["rte"])
+    method = build_method({"name": name, **overrides}, backbone, ["rte"])
     counts = count_parameters(backbone.model, method)
     assert round(counts["trainable_pct"], 3) == paper_pct
     assert counts["trainable"] - sum(p.numel() for p in method.parameters()) == T5_BASE_LAYER_NORMS

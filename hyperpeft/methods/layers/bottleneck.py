@@ -42,9 +42,13 @@ class Bottleneck(nn.Module):
             nn.init.normal_(linear.weight, std=init_std)
             nn.init.zeros_(linear.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, norm: nn.Module | None = None) -> torch.Tensor:
+        """`norm`: a layer norm on the adapter's output before the residual add, owned by the
+        method (one per attach point, shared by the tasks)."""
         h = self.activation(self.down(x))
-        return residual_linear(x, h, self.up.weight, self.up.bias)
+        if norm is None:
+            return residual_linear(x, h, self.up.weight, self.up.bias)
+        return x + norm(self.up(h))
 
 
 def generated_bottleneck(
