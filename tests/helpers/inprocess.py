@@ -15,12 +15,14 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 from hyperpeft.cli import config_dir
+from hyperpeft.config import register_configs
 from hyperpeft.recipe import run
 from hyperpeft.results import RunResult
 
 
 def compose_config(*overrides: str) -> DictConfig:
     """The job's config for these command-line overrides (`hydra.*` ones aside)."""
+    register_configs()  # as the command does before it composes (a test may run alone)
     with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         return compose(config_name="config", overrides=list(overrides))
 
