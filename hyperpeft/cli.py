@@ -109,7 +109,7 @@ def _resume(resume: str, args: list[str]) -> None:
     from hyperpeft.recipe.resume import plan_resume
 
     plan = plan_resume(resume, args)
-    for note in plan.notes:
+    for note in [] if plan.complete else plan.notes:
         print(f"note: {note}", file=sys.stderr)
     if plan.complete:
         print(

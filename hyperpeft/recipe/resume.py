@@ -202,7 +202,7 @@ def _apply(resumed: DictConfig, wanted: DictConfig, keys: list[str]) -> list[str
                 resumed[key] = wanted[key]
             else:
                 OmegaConf.update(resumed, key, new, merge=False, force_add=True)
-        note = f"{key}={new!r} (the run had {old!r})"
+        note = f"{key}={new!r} (" + ("new" if old is None else f"the run had {old!r}") + ")"
         if key == "trainer.max_steps":
             note += f"; the learning rate now decays over {new} steps"
         notes.append(note)

@@ -6,6 +6,7 @@ import os
 import resource
 import signal
 import statistics
+import sys
 import threading
 import time
 from pathlib import Path
@@ -109,6 +110,11 @@ class BestWeights(pl.Callback):
         if restored and trainer.is_global_zero and not weights_readable(self.weights_path):
             # the best weights came back with the resumable state: the file is theirs again
             atomic_save_weights(self.best_state, self.weights_path, self.metadata)
+            print(
+                f"note: {self.weights_path} was missing or damaged; written again from the best "
+                f"weights in the resumable state (step {self.best_step})",
+                file=sys.stderr,
+            )
         if threading.current_thread() is threading.main_thread():
             signals = STOP_SIGNALS if trainer.world_size == 1 else (signal.SIGINT,)
             for number in signals:
