@@ -99,7 +99,7 @@ def restore_best_weights(
 def resume_from(resume: str | None, metadata: dict) -> Resumable | None:
     """`trainer.resume`'s checkpoint, read back whole and made for this run's model, method
     and tasks; says so when the state before the last one is taken."""
-    if resume is None:
+    if not resume:  # unset (an empty `trainer.resume=` too)
         return None
     resumable = resumable_checkpoint(resume)
     check_resumable_for(resumable, metadata)

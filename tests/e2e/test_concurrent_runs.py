@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
@@ -64,3 +65,37 @@ def test_two_runs_started_together_both_finish_and_keep_their_own_files(tmp_path
     assert sorted(rates) == list(RATES)
     cache = list((tmp_path / "cache").iterdir())
     assert cache and not [path for path in cache if path.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads open files from /proc")
+def test_every_file_of_the_run_folder_is_flushed_to_disk_before_its_rename(inprocess, monkeypatch):
+    """Every checkpoint (Lightning's last.ckpt too), the results and the config land by a rename
+    of a temporary file that was fsynced first: a power cut leaves the old file or the new one."""
+    flushed: set[str] = set()
+    renamed: dict[str, str] = {}
+    fsync, replace = os.fsync, os.replace
+
+    def recording_fsync(fd: int) -> None:
+        flushed.add(os.readlink(f"/proc/self/fd/{fd}"))
+        fsync(fd)
+
+    def recording_replace(source, target) -> None:
+        renamed[str(Path(target).resolve())] = str(Path(source).resolve())
+        replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    run = inprocess("model=tiny-bert", "method=lora", "task=rte", *FAST)
+    written = [
+        run.run_dir / "config.yaml",
+        run.run_dir / "results.json",
+        *sorted((run.run_dir / "checkpoint").iterdir()),
+    ]
+    assert {path.name for path in written} >= {"last.ckpt", "previous.ckpt", "model.safetensors"}
+    for path in written:
+        target = str(path.resolve())
+        if path.name == "previous.ckpt":  # the last.ckpt it replaced, renamed whole
+            assert target in renamed and renamed[target].endswith("last.ckpt")
+            continue
+        assert target in renamed, f"{path.name} was not written by a rename"
+        assert renamed[target] in flushed, f"{path.name} was renamed before it was flushed"
