@@ -13,11 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], object], commit: bool = True) -> None:
+def atomic_write(
+    path: str | Path,
+    write: Callable[[Path], object],
+    commit: bool = True,
+    keep_previous: str | Path | None = None,
+) -> None:
     """`write(tmp)` fills a temporary file in `path`'s folder, which then replaces `path`.
 
     `commit=False` discards the temporary file instead: for DDP ranks that take part in a
-    collective save (Lightning's `save_checkpoint`) but do not own the file.
+    collective save (Lightning's `save_checkpoint`) but do not own the file. `keep_previous`:
+    the file being replaced is renamed to this name first (once the new bytes are on disk), so
+    the state before the last one survives a last file damaged later.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,6 +35,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], commit: bool
         write(tmp)
         if commit:
             _flush_to_disk(tmp)
+            if keep_previous is not None and path.exists():
+                os.replace(path, keep_previous)
             os.replace(tmp, path)
             _flush_folder(path.parent)
     finally:

@@ -58,7 +58,8 @@ class RunResult:
     # -- what sweeps optimise ---------------------------------------------------------------------
     def objectives(self) -> dict[str, float | None]:
         """The job's return value: `score` is the validation score (test scores must not steer a
-        search), `test_score` the test score, and every entry of the parameter table."""
+        search), `test_score` the test score, and every entry of the parameter table. Printed,
+        they are named by `objective_label`."""
         return {"score": self.validation_score, "test_score": self.score, **self.params}
 
     # -- the parameter table, as the report shows it ------------------------------------------------
@@ -140,6 +141,15 @@ class RunResult:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         return cls.from_json(data, run_dir=path.parent.resolve())
+
+
+# How objectives are named where they are printed: the same words the run's summary and the
+# report use, so "score" never means the validation score in one place and the test score in another.
+OBJECTIVE_LABELS = {"score": "validation score", "test_score": "test score"}
+
+
+def objective_label(name: str) -> str:
+    return OBJECTIVE_LABELS.get(name, name)
 
 
 TRAINED_ONLY = frozenset(

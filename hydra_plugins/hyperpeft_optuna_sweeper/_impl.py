@@ -29,7 +29,7 @@ from hydra_plugins.hyperpeft_optuna_sweeper._search_space import SearchSpace
 from hydra_plugins.hyperpeft_optuna_sweeper.config import OptunaSweeperConf
 from hyperpeft.config import typed
 from hyperpeft.errors import ConfigError, DataError
-from hyperpeft.results import RunResult
+from hyperpeft.results import RunResult, objective_label
 from hyperpeft.sweeps.pruners import make_pruner
 from hyperpeft.sweeps.storage import open_storage, resolve_storage
 from hyperpeft.sweeps.trial import TrialRef
@@ -183,7 +183,9 @@ class OptunaSweeperImpl(Sweeper):
             return
         frozen = study.tell(trial, values)
         names = self.settings.objectives if self.settings else []
-        shown = ", ".join(f"{k}={v:.6g}" for k, v in zip(names, values, strict=True))
+        shown = ", ".join(
+            f"{objective_label(k)}={v:.6g}" for k, v in zip(names, values, strict=True)
+        )
         log.info(f"Trial {trial.number} {frozen.state.name.lower()}: {shown} {trial.params}")
 
     def _objective_values(self, trial: optuna.Trial, returned: Any) -> list[float] | None:

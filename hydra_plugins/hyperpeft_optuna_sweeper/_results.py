@@ -16,6 +16,7 @@ import optuna
 from omegaconf import OmegaConf
 from optuna.trial import FrozenTrial
 
+from hyperpeft.results import objective_label
 from hyperpeft.sweeps.storage import dashboard_url
 
 SUMMARY_FILE = "optimization_results.yaml"
@@ -57,11 +58,12 @@ def write_summary(summary: dict[str, Any], sweep_dir: Path) -> Path:
     log.info(f"Study {summary['study_name']}: {summary['n_trials']} trials ({states})")
     if "best_trial" in summary:
         log.info(
-            f"Best trial {summary['best_trial']}: {summary['objectives'][0]}="
+            f"Best trial {summary['best_trial']}: {objective_label(summary['objectives'][0])}="
             f"{summary['best_value']:.6g} with {summary['best_params']}"
         )
     for entry in summary.get("pareto_front", []):
-        log.info(f"Pareto front: trial {entry['number']} {entry['values']} with {entry['params']}")
+        values = ", ".join(f"{objective_label(k)}={v:.6g}" for k, v in entry["values"].items())
+        log.info(f"Pareto front: trial {entry['number']} {values} with {entry['params']}")
     log.info(
         f"Results in {path}; browse with: optuna-dashboard {dashboard_url(summary['storage'])}"
     )

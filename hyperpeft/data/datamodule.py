@@ -41,6 +41,18 @@ class MixtureCollator:
         return self.collators[task_index]([(index, f) for _, index, f in items])
 
 
+class ResumableLoader(DataLoader):
+    """The training loader, resumable through Lightning's stateful-loader interface: Lightning
+    saves `state_dict()` in every checkpoint and hands it back to `load_state_dict` on resume.
+    The state is the batch sampler's position in the run's sequence of batches."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.batch_sampler.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.batch_sampler.load_state_dict(state)
+
+
 class MultiTaskDataModule(pl.LightningDataModule):
     def __init__(
         self,
@@ -83,15 +95,18 @@ class MultiTaskDataModule(pl.LightningDataModule):
             seed=self.seed,
             rank=rank,
             world_size=world_size,
-            start_batch=self._batches_consumed,
+            # the trainer's restored step: also right when Lightning restores no loader state
+            # (a finished run trained further starts a new epoch), and for older checkpoints
+            start_batch=self._batches_consumed(),
+            consumed=self._batches_consumed,
         )
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> ResumableLoader:
         trainer = self.trainer
         rank, world = (trainer.global_rank, trainer.world_size) if trainer else (0, 1)
         self.train_sampler = self.make_train_sampler(rank, world)
         datasets = [SplitDataset(i, d.features["train"]) for i, d in enumerate(self.task_data)]
-        return DataLoader(
+        return ResumableLoader(
             ConcatDataset(datasets),
             batch_sampler=self.train_sampler,
             collate_fn=MixtureCollator(self.collators),

@@ -52,8 +52,8 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
         return record(dry_run_result(cfg, params, metadata, started), run_dir)
 
     # 3. fit and test
-    fitted = fit_and_test(cfg, module, data.datamodule, run_dir, metadata)
+    fitted = fit_and_test(cfg, module, data.datamodule, run_dir, metadata, started)
 
     # 4. record
-    result = trained_result(cfg, params, metadata, module, data, fitted, started)
+    result = trained_result(cfg, params, metadata, module, data, fitted)
     return record(result, run_dir, fitted.logger, fitted.trainer.is_global_zero)

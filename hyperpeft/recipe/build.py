@@ -17,6 +17,7 @@ import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
 
 from hyperpeft.accounting import count_parameters
+from hyperpeft.atomic import atomic_write_text
 from hyperpeft.backbones import Backbone, load_backbone
 from hyperpeft.config import validate_config
 from hyperpeft.errors import ConfigError
@@ -56,7 +57,8 @@ def start_run(cfg: DictConfig, run_dir: Path) -> dict:
         read_source(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    # whole or not at all: a resume reads the run from it
+    atomic_write_text(run_dir / CONFIG_FILE, OmegaConf.to_yaml(cfg, resolve=True))
     return run_metadata(cfg)
 
 

@@ -17,6 +17,7 @@ from hyperpeft.data.task_data import TaskData, build_task_data
 from hyperpeft.errors import DataError
 from hyperpeft.recipe.build import RunParts
 from hyperpeft.tasks import Task
+from hyperpeft.tasks.custom import CustomTask
 from hyperpeft.tasks.head import Head
 
 EVAL_SPLITS = ("validation", "test")
@@ -83,10 +84,15 @@ def prepare_data(cfg: DictConfig, parts: RunParts) -> PreparedData:
 
 
 def check_data_present(tasks: Sequence[Task], data_dir: str | None) -> None:
-    """Name every missing file of the mixture at once, and the override that runs the rest."""
+    """Name every missing file of the mixture at once, and the override that runs the rest.
+    A custom task's files are named by the keys that give them, not by data.dir."""
+    for task in tasks:
+        if isinstance(task, CustomTask) and (error := task.missing_files_error()) is not None:
+            raise error
     if data_dir is None:
         return
-    missing = {task.name: task.missing_files(data_dir) for task in tasks}
+    benchmark = [task for task in tasks if not isinstance(task, CustomTask)]
+    missing = {task.name: task.missing_files(data_dir) for task in benchmark}
     absent = {name: files for name, files in missing.items() if files}
     if not absent:
         return

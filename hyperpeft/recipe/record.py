@@ -1,6 +1,7 @@
-"""Step 4, record: the run's `RunResult`, written to results.json and sent to the logger.
+"""Step 4, record: the run's `RunResult`, written to results.json and sent to the logger, and a
+summary a user reads at the end: each task's test metrics, the mean, and where the run is.
 
-Only rank 0 writes the file (every DDP rank reaches this step with the same numbers).
+Only rank 0 writes the file and prints (every DDP rank reaches this step with the same numbers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hyperpeft.recipe.fit import Fitted
 from hyperpeft.results import RunResult
 from hyperpeft.tracking.weights_and_biases import log_run_summary
 from hyperpeft.training.callbacks import peak_memory_mb
+from hyperpeft.training.checkpoints import CHECKPOINT_DIR, WEIGHTS_FILE
 from hyperpeft.training.module import MultiTaskModule
 
 
@@ -41,7 +43,6 @@ def trained_result(
     module: MultiTaskModule,
     data: PreparedData,
     fitted: Fitted,
-    started: float,
 ) -> RunResult:
     """Test metrics of the best weights, the best validation, the costs and the task mix."""
     names = [task.name for task in module.tasks]
@@ -66,7 +67,7 @@ def trained_result(
         steps=fitted.trainer.global_step,
         step_time_s=fitted.timer.step_time,
         peak_memory_mb=peak_memory_mb(),
-        wall_time_s=time.perf_counter() - started,
+        wall_time_s=fitted.timer.wall_time_s(),  # the parts before a resume included
         task_proportions={n: c / total for n, c in zip(names, module.task_counts, strict=True)},
         task_probabilities=dict(zip(names, probabilities.tolist(), strict=True)),
     )
@@ -80,7 +81,36 @@ def record(
         shares = result.task_proportions.items()
         logger.log_metrics({f"proportion/{name}": share for name, share in shares})
     if is_global_zero:
-        result.write(run_dir)
+        path = result.write(run_dir)
+        print("\n".join(summary_lines(result, path)))
     if isinstance(logger, WandbLogger):
         log_run_summary(logger, result)
     return result
+
+
+def summary_lines(result: RunResult, results_file: Path) -> list[str]:
+    """One line per task (its test metrics and test score), the mean, and the run's folder."""
+    where = f"run folder: {results_file.parent.resolve()} ({results_file.name}"
+    if result.dry_run:
+        return [f"dry run: the parameter table is in {results_file.resolve()}"]
+    width = max(len(name) for name in result.metrics) if result.metrics else 0
+    lines = []
+    for task, metrics in result.metrics.items():
+        shown = "  ".join(
+            f"{name} {value:.4f}" for name, value in metrics.items() if name != "score"
+        )
+        validation = result.validation.get(task, {}).get("score")
+        lines.append(
+            f"{task:<{width}}  {shown}  test score {_number(metrics.get('score'))}  "
+            f"validation score {_number(validation)}"
+        )
+    lines.append(
+        f"mean over {len(result.metrics)} task(s): test score {_number(result.score)}  "
+        f"validation score {_number(result.validation_score)} (best at step {result.best_step})"
+    )
+    lines.append(f"{where}, {CHECKPOINT_DIR}/{WEIGHTS_FILE})")
+    return lines
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"

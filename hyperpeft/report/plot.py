@@ -48,7 +48,7 @@ def write_plot(rows: Sequence[RunResult], path: Path) -> list[RunResult]:
     else:
         axes.text(0.5, 0.5, "no trained runs to plot", ha="center", transform=axes.transAxes)
     axes.set_xlabel("trainable parameters (% of the backbone, log scale)")
-    axes.set_ylabel("score (test split)")
+    axes.set_ylabel("test score")
     models = sorted({row.model for row in points})
     tasks = sorted({row.task_label for row in points})
     axes.set_title(f"{', '.join(models) or '-'} on {', '.join(tasks) or '-'}", fontsize="medium")

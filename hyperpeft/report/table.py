@@ -1,4 +1,8 @@
-"""Markdown tables of the runs: one row per run, and the mean over seeds per configuration."""
+"""Markdown tables of the runs: one row per run, and the mean over seeds per configuration.
+
+Scores are named as everywhere else: the test score (`RunResult.score`, the mean over tasks of the
+reported split) and the validation score (`RunResult.validation_score`, model selection's).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,8 @@ RUN_COLUMNS = (
     "Model",
     "Task(s)",
     "Seed",
-    "Score",
-    "Val. score",
+    "Test score",
+    "Validation score",
     "Trainable %",
     "Per-task %",
     "Trainable",
@@ -39,7 +43,7 @@ def sort_key(row: RunResult) -> tuple:
 
 
 def runs_table(rows: Sequence[RunResult], root: Path) -> str:
-    """One line per run, best score first within each task and model."""
+    """One line per run, best test score first within each task and model."""
     lines = [_header(RUN_COLUMNS)]
     for row in sorted(rows, key=sort_key):
         score = "dry run" if row.dry_run else fmt(row.score)
@@ -62,7 +66,7 @@ def runs_table(rows: Sequence[RunResult], root: Path) -> str:
 
 
 def means_table(rows: Sequence[RunResult]) -> str:
-    """Mean ± standard deviation of the score over runs that differ only in their seed.
+    """Mean ± standard deviation of the test score over runs that differ only in their seed.
 
     Runs of one method, model and task(s) with different settings (a sweep's trials) are kept
     apart, and the settings that tell them apart are shown.
@@ -78,7 +82,7 @@ def means_table(rows: Sequence[RunResult]) -> str:
         "Task(s)",
         "Settings",
         "Runs",
-        "Score (mean ± std)",
+        "Test score (mean ± std)",
         "Trainable %",
     )
     lines = [_header(columns)]
@@ -118,7 +122,7 @@ def _varying_settings(keys: list[tuple]) -> dict[tuple, set[str]]:
 
 
 def front_table(front: Sequence[RunResult], root: Path) -> str:
-    columns = ("Method", "Task(s)", "Score", "Trainable %", "Run")
+    columns = ("Method", "Task(s)", "Test score", "Trainable %", "Run")
     lines = [_header(columns)]
     for row in front:
         cells = (

@@ -121,6 +121,10 @@ class Task(ABC):
     def missing_files(self, data_dir: str | Path | None) -> list[Path]:
         """The files `official_data(data_dir)` would need that do not exist."""
 
+    def data_files(self, data_dir: str | Path | None) -> list[Path]:
+        """The files `official_data(data_dir)` reads (none: the data comes from the hub)."""
+        return []
+
     def split_group(self, row: Row) -> Hashable | None:
         """Rows with the same group never end up in two splits (None: every row alone)."""
         return None

@@ -37,9 +37,10 @@ class BenchmarkTask(Task):
         return OfficialData(train=rows["train"], validation=rows["validation"])
 
     def missing_files(self, data_dir: str | Path | None) -> list[Path]:
-        if data_dir is None:
-            return []
-        return [path for path in local_paths(self, data_dir).values() if not path.is_file()]
+        return [path for path in self.data_files(data_dir) if not path.is_file()]
+
+    def data_files(self, data_dir: str | Path | None) -> list[Path]:
+        return [] if data_dir is None else list(local_paths(self, data_dir).values())
 
     def official_data(self, data_dir: str | Path | None) -> OfficialData:
         rows = load_hub(self) if data_dir is None else load_local(self, data_dir)

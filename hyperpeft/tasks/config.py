@@ -53,13 +53,31 @@ def _temperature(key: str, value: Any, _: dict) -> float:
 
 def _custom_tasks(key: str, value: Any, earlier: dict) -> dict[str, Any]:
     """The settings of the custom tasks in the mixture are checked here, before a run builds
-    anything; entries the mixture leaves out (the placeholder `my_task`) are not."""
+    anything; entries the mixture leaves out (the placeholder `my_task`) are not. A mixture that
+    still names an entry nobody filled in, while others are given, forgot `task.tasks`."""
     if not isinstance(value, dict):
         raise ConfigError(key, value, "a mapping from task names to their settings")
-    for name in earlier["tasks"]:
+    tasks = earlier["tasks"]
+    left_out = [name for name in value if name not in tasks]
+    for name in tasks:
+        if name in value and left_out and _never_filled_in(value[name]):
+            listed = ",".join(left_out)
+            raise ConfigError(
+                "task.tasks",
+                tasks,
+                f"names {name}, whose settings are not filled in, and leaves out your "
+                f"{'task' if len(left_out) == 1 else 'tasks'} {', '.join(left_out)}: set "
+                f"task.tasks=[{listed}]",
+            )
+    for name in tasks:
         if name in value:
             CustomTaskConfig.from_mapping(name, value[name])
     return value
+
+
+def _never_filled_in(spec: Any) -> bool:
+    """An entry whose required file is still unset: the template's placeholder, untouched."""
+    return isinstance(spec, dict) and is_unset(spec.get("train", MISSING))
 
 
 @dataclass

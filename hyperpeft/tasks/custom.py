@@ -44,6 +44,25 @@ class CustomTask(Task):
     def missing_files(self, data_dir: str | Path | None = None) -> list[Path]:
         return [path for path in self.files.values() if not path.is_file()]
 
+    def data_files(self, data_dir: str | Path | None = None) -> list[Path]:
+        """The user's files; `data_dir` (HYPERPEFT_DATA_DIR) is not where they are."""
+        return list(self.files.values())
+
+    def missing_files_error(self) -> DataError | None:
+        """Each missing file by the key that names it (not data.dir: the keys give the paths)."""
+        missing = self.missing_files()
+        if not missing:
+            return None
+        listed = "; ".join(
+            f"{self.prefix}.{split}={str(path)!r}"
+            for split, path in self.files.items()
+            if path in missing
+        )
+        return DataError(
+            f"task {self.name}: data files not found: {listed} (relative paths are taken "
+            f"from {Path.cwd()}); set these keys to existing files"
+        )
+
     def _records(self, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
         path, fmt = self.files[split], self.formats[split]
         if fmt == "jsonl":
@@ -71,19 +90,15 @@ class CustomTask(Task):
 
     def official_data(self, data_dir: str | Path | None = None) -> OfficialData:
         """The user's files; `data_dir` is not used (their paths are in the task's config)."""
-        missing = self.missing_files()
-        if missing:
-            listed = "; ".join(
-                f"{self.prefix}.{split}={str(path)!r}"
-                for split, path in self.files.items()
-                if path in missing
-            )
-            raise DataError(
-                f"task {self.name}: data files not found: {listed} (relative paths are taken "
-                f"from {Path.cwd()}); set these keys to existing files"
-            )
-        rows = {
-            split: parse_records(path, self._records(split), self.parse)
-            for split, path in self.files.items()
-        }
+        missing = self.missing_files_error()
+        if missing is not None:
+            raise missing
+        rows = {}
+        for split, path in self.files.items():
+            rows[split] = parse_records(path, self._records(split), self.parse)
+            if not rows[split]:
+                raise DataError(
+                    f"{path}: no data rows (the file is empty, or holds a header only); "
+                    f"{self.prefix}.{split} needs a file with rows"
+                )
         return OfficialData(rows["train"], rows.get("validation"), rows.get("test"))

@@ -45,7 +45,8 @@ class GlueTask(BenchmarkTask):
         }
 
     def read_local(self, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-        return read_delimited(path, "\t", quoted=False, columns=self.headerless)
+        needed = (*self.columns.values(), self.label_column) if self.headerless is None else ()
+        return read_delimited(path, "\t", quoted=False, columns=self.headerless, required=needed)
 
     def parse_label(self, value: Any) -> int | float:
         if self.head == Head.REGRESSION:
@@ -53,7 +54,9 @@ class GlueTask(BenchmarkTask):
         return label_index(value, self.label_names)
 
     def parse_local(self, record: dict[str, Any], position: int) -> list[Row]:
-        label = record[self.label_column]
+        label = record.get(self.label_column)
+        if label is None:
+            raise RowError(f"missing field {self.label_column!r}")
         if label.strip() == NO_GOLD_LABEL:
             return []
         row: Row = {"idx": position}

@@ -39,8 +39,10 @@ def read_delimited(
     quoted: bool,
     columns: Sequence[str] | None = None,
     stream: IO[str] | None = None,
+    required: Sequence[str] = (),
 ) -> Iterator[tuple[int, Record]]:
-    """Rows as dicts keyed by the header row, or by `columns` for files without a header."""
+    """Rows as dicts keyed by the header row, or by `columns` for files without a header; a
+    header without one of the `required` columns stops at the header, naming them."""
     quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
     kind = "tab-separated" if delimiter == "\t" else f"{delimiter!r}-separated"
     try:
@@ -55,6 +57,12 @@ def read_delimited(
                     header = [name.strip() for name in fields]
                     if len(set(header)) != len(header):
                         raise DataError(f"{_where(path, line)}: the header repeats a column name")
+                    absent = [name for name in required if name not in header]
+                    if absent:
+                        raise DataError(
+                            f"{_where(path, line)}: the header has no column "
+                            f"{', '.join(map(repr, absent))} (it has: {', '.join(header)})"
+                        )
                     continue
                 if len(fields) != len(header):
                     raise DataError(

@@ -141,8 +141,9 @@ def load_splits(task: Task, data_dir: str | Path | None, seed: int) -> Splits:
         sizes = ", ".join(
             f"{name}={len(getattr(splits, name))}" for name in ("train", "validation", "test")
         )
+        files = ", ".join(str(path) for path in task.data_files(data_dir))
         raise DataError(
             f"task {task.name}: split(s) {', '.join(empty)} came out empty ({sizes}); "
-            "the data has too few rows for the split protocol"
+            f"the data{f' ({files})' if files else ''} has too few rows for the split protocol"
         )
     return splits

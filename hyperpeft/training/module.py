@@ -30,7 +30,7 @@ class RunInterrupted(Exception):
     def __init__(self, run_dir: Any, step: int) -> None:
         super().__init__(
             f"interrupted at step {step}; the state is saved: continue with "
-            f"trainer.resume={run_dir} hydra.run.dir={run_dir}"
+            f"hyperpeft trainer.resume={run_dir}"
         )
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hyperpeft.data.sampler import TemperatureBatchSampler, temperature_probabilities
+from hyperpeft.errors import ConfigError
 
 SIZES = [8551, 2490, 250, 554]
 
@@ -57,10 +58,22 @@ def test_a_task_sees_all_its_examples_before_any_repeats():
 
 def test_restored_state_continues_the_same_sequence():
     full = list(_sampler(num_batches=500))
-    resumed = list(_sampler(num_batches=500, start_batch=lambda: 321))
-    assert resumed == full[321:]
-    state = _sampler(num_batches=500, start_batch=321).state_dict()
-    assert state == {"seed": 7, "start_batch": 321}
+    assert list(_sampler(num_batches=500, start_batch=321)) == full[321:]
+    # the state records what the loop consumed, not what the loader fetched ahead
+    interrupted = _sampler(num_batches=500, consumed=lambda: 321)
+    resumed = _sampler(num_batches=500)
+    resumed.load_state_dict(interrupted.state_dict())
+    assert list(resumed) == full[321:]
+    # a longer budget (trainer.max_steps raised on resume) continues the same sequence
+    assert list(_sampler(num_batches=900, start_batch=321))[:179] == full[321:]
+
+
+def test_a_state_of_other_data_is_refused():
+    state = _sampler(num_batches=500, consumed=lambda: 10).state_dict()
+    with pytest.raises(ConfigError, match="sizes"):
+        _sampler(num_batches=500, sizes=[5, 5, 5, 5]).load_state_dict(state)
+    with pytest.raises(ConfigError, match="seed"):
+        _sampler(num_batches=500, seed=8).load_state_dict(state)
 
 
 def test_ranks_share_the_task_sequence_and_split_each_batch():

@@ -6,8 +6,13 @@ the command's report, wherever the value is rejected; each fails before training
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
+
 import pytest
 
+from hyperpeft.cli import main
 from hyperpeft.tasks import TASK_NAMES
 from tests.helpers.commands import FAST
 
@@ -37,6 +42,8 @@ def _one_line_error(outcome) -> str:
         (["trainer.max_steps=lots"], "trainer.max_steps='lots': an integer"),
         (["method=lora", "method.rank=many"], "method.rank='many': an integer"),
         (["+method.phm_dimm=4"], "method.phm_dimm=4: not a key of method; one of: name,"),
+        (["seed=abc"], "seed='abc': an integer"),
+        (["trainer.resume=/no/such/run"], "trainer.resume='/no/such/run': no such folder"),
     ],
 )
 def test_bad_values(cli, overrides, expected):
@@ -139,3 +146,115 @@ def test_a_loss_that_turns_nan_stops_the_run_with_one_line(cli, tmp_path):
     line = _one_line_error(outcome)
     assert "the training loss became" in line and "step" in line
     assert not (tmp_path / "run" / "results.json").exists()
+
+
+def test_no_training_examples_is_one_line(cli):
+    line = _one_line_error(
+        cli("model=tiny-bert", "method=full", *FAST, "data.max_train_examples=0")
+    )
+    assert line == "error: data.max_train_examples=0: a number > 0"
+
+
+def test_a_run_folder_under_a_regular_file_is_one_line(cli, tmp_path):
+    regular = tmp_path / "notes.txt"
+    regular.write_text("not a folder")
+    line = _one_line_error(cli("model=tiny-bert", *FAST, run_dir=regular / "run"))
+    assert f"hydra.run.dir='{regular / 'run'}'" in line and "a regular file" in line
+    line = _one_line_error(cli("model=tiny-bert", *FAST, run_dir=regular))
+    assert line == f"error: hydra.run.dir='{regular}': is a file; give a folder"
+    unwritable = Path("/proc/no-run-here")  # no one may create a folder there, root included
+    line = _one_line_error(cli("model=tiny-bert", *FAST, run_dir=unwritable))
+    assert line.startswith(f"error: hydra.run.dir='{unwritable}': the run folder cannot be created")
+
+
+def test_a_glue_file_whose_header_lacks_a_column_names_file_and_column(cli, tmp_path, data_dir):
+    rte = tmp_path / "data" / "glue" / "RTE"
+    rte.mkdir(parents=True)
+    shutil.copy(data_dir / "glue" / "RTE" / "dev.tsv", rte / "dev.tsv")
+    original = (data_dir / "glue" / "RTE" / "train.tsv").read_text().splitlines()
+    header = original[0].split("\t")
+    dropped = [line.split("\t")[:-1] for line in original[:50]]
+    assert header[-1] == "label"
+    (rte / "train.tsv").write_text("\n".join("\t".join(fields) for fields in dropped) + "\n")
+    line = _one_line_error(
+        cli("model=tiny-bert", "method=full", "task=rte", f"data.dir={tmp_path / 'data'}", *FAST)
+    )
+    assert line.startswith(f"error: {rte / 'train.tsv'}, line 1: the header has no column 'label'")
+
+
+def test_resuming_with_another_method_is_refused_and_writes_nothing(cli, inprocess, tmp_path):
+    inprocess("model=tiny-bert", "method=full", "task=rte", *FAST)
+    run_dir = tmp_path / "run"
+    (run_dir / "results.json").unlink()  # as if interrupted: the run is not complete
+    before = {path: path.stat().st_mtime_ns for path in run_dir.rglob("*")}
+    line = _one_line_error(cli(f"trainer.resume={run_dir}", "method=lora", run_dir=run_dir))
+    assert line.startswith("error: method='lora': a resumed run keeps method='full'")
+    assert {path: path.stat().st_mtime_ns for path in run_dir.rglob("*")} == before
+
+
+# ---- messages that point at the user's own files and keys -------------------------------------
+
+
+def _custom(train, *extra: str) -> tuple[str, ...]:
+    return (
+        "model=tiny-bert",
+        "method=full",
+        "task=custom",
+        "task.tasks=[reviews]",
+        f"+task.custom.reviews.train={train}",
+        "+task.custom.reviews.text_fields=[review]",
+        "+task.custom.reviews.label_names=[negative,positive]",
+        *extra,
+        *FAST,
+    )
+
+
+@pytest.mark.parametrize("content", ["", "review,label\n"], ids=["empty", "header only"])
+def test_a_custom_file_without_rows_is_named(cli, tmp_path, content):
+    train = tmp_path / "reviews.csv"
+    train.write_text(content)
+    line = _one_line_error(cli(*_custom(train)))
+    assert line == (
+        f"error: {train}: no data rows (the file is empty, or holds a header only); "
+        "task.custom.reviews.train needs a file with rows"
+    )
+
+
+def test_a_custom_file_that_does_not_exist_is_named_by_its_key(cli, tmp_path):
+    line = _one_line_error(cli(*_custom("data/nowhere.csv")))
+    assert "task.custom.reviews.train='data/nowhere.csv'" in line
+    assert "HYPERPEFT_DATA_DIR" not in line and "data.dir" not in line
+
+
+def test_forgetting_task_tasks_says_to_set_it(cli, tmp_path):
+    train = tmp_path / "reviews.csv"
+    train.write_text("review,label\ngood,1\nbad,0\n")
+    overrides = [o for o in _custom(train) if not o.startswith("task.tasks")]
+    line = _one_line_error(cli(*overrides))
+    assert line.endswith("set task.tasks=[reviews]")
+    assert "???" not in line
+
+
+# ---- a failing invocation leaves no run folder ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["data.max_train_examples=0"], "data.max_train_examples=0"),  # the config's checks
+        (["method=lora", "method.rank=0"], "method.rank=0"),  # refused as the method is built
+        (["data.dir=/no/such/data"], "data for rte not found"),  # refused as data is looked for
+        (["task=custom"], "task.custom.my_task.train"),  # a required value left unset
+    ],
+)
+def test_bad_input_leaves_no_run_folder(capsys, tmp_path, monkeypatch, overrides, expected):
+    """The command as typed, with the run folder conf/config.yaml names (not hydra.run.dir)."""
+    monkeypatch.chdir(tmp_path)
+    argv = ["hyperpeft", "model=tiny-bert", "method=full", *FAST, *overrides]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.startswith(f"error: {expected}")
+    runs = tmp_path / "outputs" / "runs"
+    assert not runs.exists() or list(runs.iterdir()) == []

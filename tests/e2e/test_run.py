@@ -101,3 +101,23 @@ def test_dry_runs_of_other_backbone_types(cli, tmp_path, model, backbone):
     if backbone is not None:
         assert params["backbone"] == backbone
     assert 0 < params["trainable"] < params["backbone"] / 100
+
+
+def test_a_finished_run_ends_with_its_scores_and_its_folder(hyperpeft):
+    """One line per task (its test metrics, test score and validation score), the mean over the
+    tasks, and the run folder: the numbers of results.json."""
+    finished = hyperpeft(
+        "model=tiny-bert", "method=lora", "task=glue", "task.tasks=[rte,mrpc]", *FAST
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = finished.results
+    *tasks, mean, folder = finished.stdout.strip().splitlines()[-4:]
+    for line, (task, metrics) in zip(tasks, results["metrics"].items(), strict=True):
+        assert line.split()[0] == task
+        for name, value in metrics.items():
+            label = "test score" if name == "score" else name
+            assert f"{label} {value:.4f}" in line
+        assert f"validation score {results['validation'][task]['score']:.4f}" in line
+    assert mean.startswith(f"mean over 2 task(s): test score {results['score']:.4f}")
+    assert f"validation score {results['validation_score']:.4f}" in mean
+    assert folder.startswith(f"run folder: {finished.run_dir.resolve()} (results.json")

@@ -141,8 +141,10 @@ def test_report_numbers_match_the_runs(sweep):
         run = Path(row["Run"])
         results = expected[(run if run.is_absolute() else root / run).resolve()]
         assert (row["Method"], row["Model"], row["Task(s)"]) == ("compacter", "tiny-bert", "rte")
-        assert float(row["Score"]) == pytest.approx(results["score"], abs=5e-5)
-        assert float(row["Val. score"]) == pytest.approx(results["validation_score"], abs=5e-5)
+        assert float(row["Test score"]) == pytest.approx(results["score"], abs=5e-5)
+        assert float(row["Validation score"]) == pytest.approx(
+            results["validation_score"], abs=5e-5
+        )
         assert int(row["Trainable"].replace(",", "")) == results["params"]["trainable"]
         assert float(row["Trainable %"]) == pytest.approx(
             results["params"]["trainable_pct"], abs=5e-5

@@ -165,3 +165,21 @@ def test_unknown_study_name_is_exit_2(tmp_path, multirun, capsys):
     optuna.create_study(study_name="a", storage=open_storage(url))
     assert main([str(multirun), "--study", url, "--study-name", "b"]) == 2
     assert "no study 'b'" in capsys.readouterr().err
+
+
+def test_scores_are_named_test_score_and_validation_score(multirun):
+    """The same words as the run's summary and the sweeper's log: never a bare "score"."""
+    assert main([str(multirun)]) == 0
+    markdown = (multirun / REPORT_FILE).read_text()
+    headers = [section(markdown, title)[0] for title in ("## Runs", "## Pareto front")]
+    cells = [cell.strip() for header in headers for cell in header.strip("|").split("|")]
+    assert {"Test score", "Validation score"} <= set(cells)
+    assert not {cell for cell in cells if cell.lower() in ("score", "val. score")}
+    runs = section(markdown, "## Runs")
+    columns = [cell.strip() for cell in runs[0].strip("|").split("|")]
+    compacter = next(line for line in runs if line.startswith("| compacter | minilm"))
+    row = dict(
+        zip(columns, [cell.strip() for cell in compacter.strip("|").split("|")], strict=True)
+    )
+    assert float(row["Test score"]) == pytest.approx(0.69)
+    assert float(row["Validation score"]) == pytest.approx(0.70)
