@@ -50,23 +50,20 @@ def _quiet_libraries() -> None:
 
 
 def _task_function(cfg: DictConfig) -> RunResult | None:
+    from hyperpeft.launch import run_multirun_job
     from hyperpeft.recipe import run
     from hyperpeft.training.module import NonFiniteLoss, RunInterrupted
 
     _quiet_libraries()
     hydra_cfg = HydraConfig.get()
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    run_dir = Path(hydra_cfg.runtime.output_dir)
     try:
-        if multirun and cfg.hardware.strategy == "ddp":
-            # Lightning starts rank 1 by re-running the command line: under -m that is the whole
-            # multirun (or sweep) again, not this job; refuse rather than hang at the rendezvous
-            raise ConfigError(
-                "hardware",
-                cfg.hardware.name,
-                "DDP inside -m multiruns and sweeps is not supported yet; "
-                "run multi-process jobs one at a time without -m",
-            )
-        return run(cfg, Path(hydra_cfg.runtime.output_dir))
+        if multirun:
+            # isolated from the other jobs of this process; a DDP job gets ranks of its own
+            # (Lightning's own start would re-run the command line: the whole multirun)
+            return run_multirun_job(cfg, run_dir)
+        return run(cfg, run_dir)
     except MissingMandatoryValue as err:
         if multirun:
             raise
