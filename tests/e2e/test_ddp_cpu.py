@@ -229,3 +229,43 @@ def test_two_torchrun_nodes_walk_the_batches_of_one_process(tmp_path):
         assert ranks[0][step]["examples"] + ranks[1][step]["examples"] == whole["examples"]
     assert two_nodes["steps"] == single["steps"] == STEPS
     assert two_nodes["task_proportions"] == single["task_proportions"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_slurm_tasks_running_a_multirun_job_are_its_ranks(tmp_path):
+    """What submitit_slurm with `tasks_per_node=2` (or `srun --ntasks=2 hyperpeft -m ...`) runs:
+    two SLURM tasks of the same job. Lightning's SLURM environment connects them as the job's two
+    ranks; neither starts ranks of its own, and rank 0 alone writes results.json."""
+    env, trace = _traced_env(tmp_path)
+    slurm = {
+        "SLURM_JOB_ID": "4242",
+        "SLURM_JOB_NAME": "hyperpeft",
+        "SLURM_NTASKS": "2",
+        "SLURM_NTASKS_PER_NODE": "2",
+        "SLURM_NNODES": "1",
+        "SLURM_NODEID": "0",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(_free_port()),
+    }
+    full_env = {"HYPERPEFT_CACHE_DIR": str(tmp_path / "cache"), **os.environ, **env, **slurm}
+    tasks = [
+        subprocess.Popen(
+            [str(HYPERPEFT), "-m", *RUN, "seed=3", "hydra.sweep.dir=multirun"],
+            cwd=tmp_path,
+            env={**full_env, "SLURM_PROCID": str(rank), "SLURM_LOCALID": str(rank)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in range(2)
+    ]
+    for task in tasks:
+        _, stderr = task.communicate(timeout=600)
+        assert task.returncode == 0, stderr[-3000:]
+    (job,) = [path for path in (tmp_path / "multirun").iterdir() if path.is_dir()]
+    assert list(job.rglob("results.json")) == [job / "results.json"]
+    assert len(list(trace.iterdir())) == 2  # the two tasks, no process started by either
+    ranks = _traces(trace)[job.resolve().as_posix()]
+    _assert_ranks_split_the_same_batches(ranks[0], ranks[1])

@@ -113,3 +113,40 @@ def test_only_a_job_that_died_lets_the_sweep_go_on():
     assert not job_died(FailedSubmissionError("sbatch: command not found"))
     assert not job_died(KeyboardInterrupt())
     assert not job_died(ConfigError("x", 1, "a test"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "tasks", "nodes"),
+    [
+        (["hardware=cpu"], 1, 1),
+        (["hardware=ddp-cpu"], 2, 1),
+        (["hardware=multi-gpu", "hydra.launcher.gpus_per_node=4"], 4, 1),
+        (["hardware=multi-gpu", "hardware.num_nodes=3"], 1, 3),
+    ],
+)
+def test_the_slurm_preset_asks_one_task_per_rank(overrides, tasks, nodes):
+    from hydra import compose, initialize_config_dir
+
+    from hyperpeft.config import config_dir, register_configs
+
+    register_configs()
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        cfg = compose(
+            "config", overrides=["hydra/launcher=slurm", *overrides], return_hydra_config=True
+        )
+    launcher = cfg.hydra.launcher
+    assert launcher._target_.endswith("SlurmLauncher")
+    assert (launcher.tasks_per_node, launcher.nodes) == (tasks, nodes)
+    assert launcher.partition is None and launcher.timeout_min == 240
+
+
+def test_the_local_preset_runs_one_process_per_job():
+    from hydra import compose, initialize_config_dir
+
+    from hyperpeft.config import config_dir, register_configs
+
+    register_configs()
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        cfg = compose("config", overrides=["hydra/launcher=local"], return_hydra_config=True)
+    assert cfg.hydra.launcher._target_.endswith("LocalLauncher")
+    assert cfg.hydra.launcher.tasks_per_node == 1
