@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hyperpeft.launch.isolation import isolated_job
-from hyperpeft.launch.ranks import ranks_to_start, run_in_own_ranks, started_as_rank
+from hyperpeft.launch.ranks import (
+    ranks_to_start,
+    refuse_local_tasks,
+    run_in_own_ranks,
+    started_as_rank,
+)
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -38,6 +43,7 @@ __all__ = [
 
 def run_multirun_job(cfg: DictConfig, run_dir: Path) -> RunResult:
     """Run one job of `-m`: here, or in ranks of its own when it needs several processes."""
+    refuse_local_tasks()
     with isolated_job():
         if ranks_to_start(cfg.hardware) is not None:
             return run_in_own_ranks(cfg, run_dir)

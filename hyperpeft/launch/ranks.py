@@ -3,7 +3,7 @@
 The job's process hands its composed config to the ranks through a folder of pickles (the
 config keeps its schema types, and the Hydra config rides along so that `${hydra:...}` and the
 multirun's W&B group resolve as in the job), waits for torchrun, and returns rank 0's
-`RunResult`, or raises the exception rank 0 raised (optuna.TrialPruned, ConfigError, ...), so
+`RunResult`, or raises the exception that stopped the ranks (optuna.TrialPruned, ConfigError), so
 the launcher and the sweeper see the job exactly as if it had run in one process. torchrun's
 `--standalone` rendezvous takes a free port per job, so parallel jobs on one machine never meet;
 the ranks' process group lives and dies with their processes.
@@ -11,6 +11,7 @@ the ranks' process group lives and dies with their processes.
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 import signal
@@ -50,6 +51,19 @@ def started_as_rank() -> bool:
     return (
         any(env.detect() for env in external) or LightningEnvironment().creates_processes_externally
     )
+
+
+def refuse_local_tasks() -> None:
+    """submitit's local executor with `tasks_per_node` > 1 runs the same job that many times
+    with nothing that makes them ranks of one another; a job's ranks come from its hardware."""
+    tasks = int(os.environ.get("SUBMITIT_LOCAL_NTASKS", "1"))
+    if os.environ.get("SUBMITIT_EXECUTOR") == "local" and tasks > 1:
+        raise ConfigError(
+            "hydra.launcher.tasks_per_node",
+            tasks,
+            "1 with the local launcher: a job that needs several processes starts them "
+            "itself (hardware.devices)",
+        )
 
 
 def ranks_to_start(hardware: Any) -> str | None:
@@ -99,7 +113,7 @@ def torchrun_command(nproc: str, handoff: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "torch.distributed.run",
+        "hyperpeft.launch.agent",  # torchrun, reporting a failed rank in one line
         "--standalone",  # one node, a rendezvous on a free localhost port
         f"--nproc-per-node={nproc}",
         "--max-restarts=0",  # a failed rank fails the job; torchrun stops the others
@@ -147,7 +161,8 @@ def wait_for(process: subprocess.Popen) -> int:
 
 
 def read_outcome(handoff: Path, code: int) -> RunResult:
-    """Rank 0's result, or the first rank's exception; a crash without either is a RuntimeError."""
+    """Rank 0's result, or the exception that stopped the ranks; a crash without either is a
+    RuntimeError."""
     result = handoff / RESULT_FILE
     if code == 0 and result.exists():
         return pickle.loads(result.read_bytes())
@@ -158,8 +173,9 @@ def read_outcome(handoff: Path, code: int) -> RunResult:
 
 
 def first_error(handoff: Path) -> BaseException | None:
-    """The exception of the lowest rank that wrote one (rank 0's when it did)."""
-    errors = sorted(handoff.glob(ERROR_FILE.format(rank="*")), key=_rank_of)
+    """The exception written first: the cause. torchrun stops the other ranks once one fails,
+    and what they raise then (a RunInterrupted, say) is only the consequence."""
+    errors = sorted(handoff.glob(ERROR_FILE.format(rank="*")), key=_written_first)
     return pickle.loads(errors[0].read_bytes()) if errors else None
 
 
@@ -173,8 +189,8 @@ def _raise_if_interrupted_in_training(handoff: Path) -> None:
         raise error from None
 
 
-def _rank_of(path: Path) -> int:
-    return int(path.stem.rpartition("rank")[2])
+def _written_first(path: Path) -> tuple[int, int]:
+    return path.stat().st_mtime_ns, int(path.stem.rpartition("rank")[2])
 
 
 def write_result(handoff: Path, result: RunResult) -> None:

@@ -99,6 +99,17 @@ def test_several_nodes_under_multirun_need_a_cluster_launcher(no_launcher):
         ranks_to_start(_hardware(devices=-1, strategy="ddp"))
 
 
+def test_the_local_launcher_runs_one_task_per_job(monkeypatch):
+    from hyperpeft.launch.ranks import refuse_local_tasks
+
+    monkeypatch.setenv("SUBMITIT_EXECUTOR", "local")
+    monkeypatch.setenv("SUBMITIT_LOCAL_NTASKS", "1")
+    refuse_local_tasks()
+    monkeypatch.setenv("SUBMITIT_LOCAL_NTASKS", "2")
+    with pytest.raises(ConfigError, match=r"^hydra.launcher.tasks_per_node=2: 1 with the local"):
+        refuse_local_tasks()
+
+
 def test_slurm_runs_one_task_per_rank():
     assert ranks_per_node(1, 1) == 1
     assert ranks_per_node(2, None) == 2  # hardware=ddp-cpu
@@ -150,3 +161,37 @@ def test_the_local_preset_runs_one_process_per_job():
         cfg = compose("config", overrides=["hydra/launcher=local"], return_hydra_config=True)
     assert cfg.hydra.launcher._target_.endswith("LocalLauncher")
     assert cfg.hydra.launcher.tasks_per_node == 1
+
+
+class _Unpicklable(Exception):
+    def __init__(self, key, value):  # unpickling calls it with `args`: the message alone
+        super().__init__(f"{key}={value}")
+
+
+def test_the_ranks_outcome_comes_back_as_the_job_would_have_raised_it(tmp_path):
+    import time
+
+    import optuna
+
+    from hyperpeft.launch.ranks import read_outcome, write_error, write_result
+    from hyperpeft.results import RunResult
+
+    result = RunResult(method="adapter", model="tiny-bert", tasks=("rte",), seed=1, score=0.5)
+    write_result(tmp_path, result)
+    assert read_outcome(tmp_path, 0) == result
+
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    with pytest.raises(RuntimeError, match="without a result .torchrun exit status 1"):
+        read_outcome(failed, 1)
+    write_error(failed, 1, optuna.TrialPruned("trial 3 pruned at step 2"))  # the cause
+    time.sleep(0.01)
+    write_error(failed, 0, RunInterrupted(failed, 2))  # stopped by torchrun afterwards
+    with pytest.raises(optuna.TrialPruned, match="trial 3 pruned"):
+        read_outcome(failed, 1)
+
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    write_error(odd, 0, _Unpicklable("x", 1))
+    with pytest.raises(RuntimeError, match="^_Unpicklable: x=1$"):
+        read_outcome(odd, 1)
