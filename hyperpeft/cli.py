@@ -56,6 +56,7 @@ def _quiet_libraries() -> None:
 
 
 def _task_function(cfg: DictConfig) -> RunResult | None:
+    from hyperpeft.launch import run_multirun_job
     from hyperpeft.recipe import run
 
     _quiet_libraries()
@@ -63,15 +64,10 @@ def _task_function(cfg: DictConfig) -> RunResult | None:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     run_dir = Path(hydra_cfg.runtime.output_dir)
     try:
-        if multirun and cfg.hardware.strategy == "ddp":
-            # Lightning starts rank 1 by re-running the command line: under -m that is the whole
-            # multirun (or sweep) again, not this job; refuse rather than hang at the rendezvous
-            raise ConfigError(
-                "hardware",
-                cfg.hardware.name,
-                "DDP inside -m multiruns and sweeps is not supported yet; "
-                "run multi-process jobs one at a time without -m",
-            )
+        if multirun:
+            # isolated from the other jobs of this process; a DDP job gets ranks of its own
+            # (Lightning's own start would re-run the command line: the whole multirun)
+            return run_multirun_job(cfg, run_dir)
         return run(cfg, run_dir)
     except BaseException as err:
         _stopped(err, run_dir, multirun)

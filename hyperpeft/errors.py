@@ -22,6 +22,10 @@ class ConfigError(Exception):
         self.allowed = allowed
         super().__init__(f"{key}={value!r}: {allowed}")
 
+    def __reduce__(self) -> tuple:
+        # Jobs on other processes (submitit, Ray, a DDP rank) send their exception back pickled.
+        return (type(self), (self.key, self.value, self.allowed))
+
 
 class DataError(Exception):
     """Data that cannot be read: missing files (say where they were expected) or a malformed row."""

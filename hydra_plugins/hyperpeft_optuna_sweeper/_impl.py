@@ -1,15 +1,26 @@
-"""The sweep loop: ask a trial, run it as a Hydra job, tell the study what happened.
+"""The sweep loop: ask a batch of trials, launch them as Hydra jobs, tell the study what happened.
 
-Ask-and-tell against a persistent storage is what lets several `hyperpeft -m +sweep=...`
+`n_jobs` trials are asked at once and handed together to the configured launcher, which runs
+them one after another (Hydra's basic launcher) or at the same time (submitit on this machine or
+on SLURM, Ray); each is told as its job returns. A job finds its trial in the shared storage and
+reports validation scores to it there, so pruning works wherever the job runs; its exception
+comes back with its return and the trial is recorded pruned or failed.
+
+Ask-and-tell against a persistent storage is also what lets several `hyperpeft -m +sweep=...`
 processes share one study: the storage hands out trial numbers, and every worker counts the
-study's trials (in any state) against `n_trials` before asking for another.
+study's trials (in any state) against `n_trials` before asking for another. Running the same
+command again therefore resumes a study: finished trials are kept, none runs twice, and only the
+missing ones are asked for.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +34,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
+from hydra_plugins.hyperpeft_optuna_sweeper._crashes import job_died
 from hydra_plugins.hyperpeft_optuna_sweeper._results import summarize, write_summary
 from hydra_plugins.hyperpeft_optuna_sweeper._samplers import grid_size, make_sampler
 from hydra_plugins.hyperpeft_optuna_sweeper._search_space import SearchSpace
@@ -85,8 +97,9 @@ class OptunaSweeperImpl(Sweeper):
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         log.info(f"Study {study_name} in {storage_url}: {target} trials in total")
 
-        while batch := self._ask(study, space, target):
-            self._run(study, batch, space, storage_url)
+        with sigterm_as_interrupt():
+            while batch := self._ask(study, space, target):
+                self._run(study, batch, space, storage_url)
 
         summary = summarize(study, self.settings.objectives, storage_url)
         write_summary(summary, sweep_dir)
@@ -152,11 +165,16 @@ class OptunaSweeperImpl(Sweeper):
             self.validate_batch_is_legal(jobs)
             returns = self.launcher.launch(jobs, initial_job_idx=batch[0].number)
         except BaseException as error:
-            # A config that cannot compose, or Ctrl-C: no trial of this batch stays RUNNING.
+            # A config that cannot compose, a job that died, Ctrl-C or SIGTERM: no trial of this
+            # batch stays RUNNING.
             for trial in batch:
                 trial.set_user_attr("error", f"{type(error).__name__}: {error}"[:1000])
                 study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
-            raise
+            if not job_died(error):
+                raise
+            numbers = [trial.number for trial in batch]
+            log.warning(f"Trials {numbers} failed: a job died ({error}); the study goes on.")
+            return
         for trial, job in zip(batch, returns, strict=True):
             self._tell(study, trial, job)
 
@@ -210,3 +228,21 @@ class OptunaSweeperImpl(Sweeper):
         trial.set_user_attr("error", reason)
         log.warning(f"Trial {trial.number} failed: the task function {reason}")
         return None
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a SLURM time limit on the sweep itself) ends the sweep as Ctrl-C does,
+    so the trials in flight are recorded as failed rather than left RUNNING in the storage."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

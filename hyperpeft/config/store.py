@@ -25,12 +25,14 @@ GROUP = "schema"
 
 def register_configs() -> None:
     """Store the schemas (again: storing twice is harmless); call before any composition."""
+    from hyperpeft.launch.slurm import register_resolvers
     from hyperpeft.methods.registry import REGISTRY  # importing the package registers them all
     from hyperpeft.run_folder import register_run_folder_resolver
     from hyperpeft.tasks.options import register_task_configs
 
     register_task_configs()  # one option per registered task, the task schema, the resolver
     register_run_folder_resolver()  # hydra.run.dir's
+    register_resolvers()  # the launcher presets' (conf/hydra/launcher)
 
     store = ConfigStore.instance()
     store.store(group=GROUP, name="config", node=RunConfig)

@@ -28,10 +28,16 @@ class RunInterrupted(Exception):
     """Ctrl-C or SIGTERM during training: the resumable state was written first."""
 
     def __init__(self, run_dir: Any, step: int) -> None:
+        self.run_dir = run_dir
+        self.step = step
         super().__init__(
             f"interrupted at step {step}; the state is saved: continue with "
             f"hyperpeft trainer.resume={run_dir}"
         )
+
+    def __reduce__(self) -> tuple:
+        # a job on another process (a DDP rank, submitit, Ray) sends its exception back pickled
+        return (type(self), (self.run_dir, self.step))
 
 
 class MultiTaskModule(pl.LightningModule):

@@ -50,3 +50,34 @@ def config_from_overrides(overrides: list[str]):
     for override in OverridesParser.create().parse_overrides(overrides):
         OmegaConf.update(cfg, override.key_or_group, override.value(), force_add=True)
     return cfg
+
+
+# A hyperpeft sweep of six tiny-bert trials, two at a time: a grid of bottlenecks 8, 4 and 2 of
+# tiny-bert's 64 with phm_dim 2 or 4, where phm_dim 4 cannot divide the bottleneck of 2 (the
+# method refuses that one trial). The launcher is the caller's: `hydra/launcher=...` first.
+COMPACTER_STUDY = "compacter_rank"
+TINY_PARALLEL_SWEEP = (
+    "-m",
+    f"+sweep={COMPACTER_STUDY}",
+    "hydra.sweeper.n_jobs=2",
+    "hydra.sweeper.n_trials=6",
+    "hydra.sweeper.sampler=grid",
+    "method.reduction_factor=choice(8,16,32)",
+    "method.phm_dim=choice(2,4)",
+    "method.phm_rank=1",
+    "model=tiny-bert",
+    "task=rte",
+    "trainer.max_steps=2",
+    "trainer.eval_every=2",
+    "trainer.batch_size=4",
+    "trainer.eval_batch_size=16",
+    "data.max_train_examples=16",
+    "data.max_eval_examples=16",
+)
+REFUSED_TRIAL = {"method.reduction_factor": 32, "method.phm_dim": 4}
+
+
+def compacter_trials(root: Path) -> list:
+    """The trials of the sweep file's study, in the SQLite file below `root`."""
+    storage = f"sqlite:///{root / 'outputs' / 'optuna' / f'{COMPACTER_STUDY}.db'}"
+    return optuna.load_study(study_name=COMPACTER_STUDY, storage=storage).get_trials()

@@ -1,0 +1,60 @@
+"""Jobs of -m in processes of their own through submitit's local executor
+(`hydra/launcher=local`, the preset of conf/hydra/launcher/local.yaml).
+
+A plain multirun of four tiny jobs, two at a time (`hydra.sweeper.max_batch_size=2`): each job
+writes its results.json in its own folder from its own process, and the two jobs of a batch run
+at the same time. Times come from the files each job writes: Hydra's `.hydra/hydra.yaml` when
+the job starts (before it imports the training libraries) and results.json when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers.commands import FAST, HYPERPEFT, run_command
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+SEEDS = (1, 2, 3, 4)
+
+
+def _span(job_dir) -> tuple[float, float]:
+    return (job_dir / ".hydra" / "hydra.yaml").stat().st_mtime, (
+        job_dir / "results.json"
+    ).stat().st_mtime
+
+
+def _overlap(first: tuple[float, float], second: tuple[float, float]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def test_a_multirun_runs_two_jobs_at_a_time_each_in_its_own_process(tmp_path):
+    done = run_command(
+        HYPERPEFT,
+        "-m",
+        "hydra/launcher=local",
+        "hydra.sweeper.max_batch_size=2",
+        "hydra.sweep.dir=multirun",
+        "model=tiny-bert",
+        "method=adapter",
+        "task=rte",
+        *FAST,
+        f"seed={','.join(map(str, SEEDS))}",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    jobs = sorted((tmp_path / "multirun").glob("*_adapter_rte"))
+    assert [job.name for job in jobs] == [f"{i}_adapter_rte" for i in range(len(SEEDS))]
+    for job, seed in zip(jobs, SEEDS, strict=True):
+        results = json.loads((job / "results.json").read_text())
+        assert results["seed"] == seed and results["steps"] == 6
+    # one submitit job (a process of its own, named by its pid) per Hydra job
+    pids = [p.name for p in (tmp_path / "multirun" / ".submitit").iterdir() if p.name.isdigit()]
+    assert len(pids) == len(SEEDS)
+
+    spans = [_span(job) for job in jobs]
+    assert _overlap(spans[0], spans[1]) and _overlap(spans[2], spans[3])  # a batch: together
+    assert max(end for _, end in spans[:2]) <= min(start for start, _ in spans[2:])  # then the next
