@@ -30,7 +30,7 @@ from benchmarks.speed.settings import Settings
 from hyperpeft.backbones.families import BACKBONE_TYPES
 from hyperpeft.config import compose_config, validate_config
 from hyperpeft.methods import method_config
-from hyperpeft.recipe.build import build_module, build_parts
+from hyperpeft.recipe.build import build_module, build_parts, run_metadata
 from hyperpeft.training.callbacks import BestWeights, StepTimer
 from hyperpeft.training.trainer import build_trainer
 
@@ -136,7 +136,8 @@ class LightningRunner:
         with open_dict(self.cfg):
             self.cfg.trainer.max_steps = len(batches)
         starts = _BatchStarts(self.clock)
-        callbacks = [BestWeights(self.directory, {}), StepTimer(), starts]
+        best = BestWeights(self.directory, run_metadata(self.cfg))  # as the run's
+        callbacks = [best, StepTimer(), starts]
         trainer, _ = build_trainer(self.cfg, self.directory, callbacks)
         loader = DataLoader(batches, batch_size=None, shuffle=False)
         trainer.fit(self.module, train_dataloaders=loader)
