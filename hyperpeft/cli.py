@@ -70,11 +70,11 @@ def _task_function(cfg: DictConfig) -> RunResult | None:
             return run_multirun_job(cfg, run_dir)
         return run(cfg, run_dir)
     except BaseException as err:
-        _stopped(err, run_dir, multirun)
+        _stopped(err, multirun)
         raise
 
 
-def _stopped(err: BaseException, run_dir: Path, multirun: bool) -> None:
+def _stopped(err: BaseException, multirun: bool) -> None:
     """How a job that raised ends: bad input in one line (exit 2), an interrupt says how to
     resume (exit 130); anything else, and bad input inside a multirun, is raised on."""
     from hyperpeft.training.module import NonFiniteLoss, RunInterrupted
@@ -83,7 +83,7 @@ def _stopped(err: BaseException, run_dir: Path, multirun: bool) -> None:
         print(f"stopped: {err}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     if isinstance(err, KeyboardInterrupt):
-        run_folder.discard_if_empty(run_dir)
+        run_folder.discard_unused()
         print("stopped: interrupted before training started; nothing to resume", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     if isinstance(err, MissingMandatoryValue):
@@ -94,7 +94,6 @@ def _stopped(err: BaseException, run_dir: Path, multirun: bool) -> None:
         return
     if multirun:
         return
-    run_folder.discard_if_empty(run_dir)
     _fail(message)
 
 
@@ -118,7 +117,7 @@ def _resume(resume: str, args: list[str]) -> None:
     try:
         run(plan.cfg, plan.folder)
     except BaseException as err:
-        _stopped(err, plan.folder, multirun=False)
+        _stopped(err, multirun=False)
         raise
 
 
@@ -133,6 +132,7 @@ def _resume_argument(args: list[str]) -> str | None:
 
 
 def _fail(message: str) -> None:
+    run_folder.discard_unused()  # the folder of a run that never started is not kept
     print(f"error: {message}", file=sys.stderr)
     sys.exit(EXIT_BAD_INPUT)
 

@@ -92,6 +92,12 @@ def discard_if_empty(folder: Path) -> bool:
     return True
 
 
+def discard_unused() -> None:
+    """`discard_if_empty` for every folder this process created: the invocation failed."""
+    for folder in sorted(_CREATED):
+        discard_if_empty(folder)
+
+
 def _leftover(entry: Path) -> bool:
     if entry.is_symlink():
         return False

@@ -5,8 +5,9 @@ what the command line says on top of it is checked against it first:
 
 - overrides that would make it another run (the model, method, tasks, seed, data, optimiser)
   are refused in one line, unless they equal what the run has;
-- those that change only how far it trains and how it reports (`RESUMABLE_CHANGES`:
-  `trainer.max_steps`, `trainer.eval_every`, the logger, ...) are applied, and listed;
+- those that change only how far it trains, how it reports and where it runs
+  (`RESUMABLE_CHANGES`: `trainer.max_steps`, `trainer.eval_every`, the logger, the hardware as
+  long as the number of processes stays, ...) are applied, and listed;
 - a finished run is complete: nothing to do, unless `trainer.max_steps` was raised;
 - the checkpoint is read back whole, falling back to the state before it when it is damaged.
 
@@ -46,6 +47,7 @@ RESUMABLE_CHANGES = (
     "data.num_workers",
     "logger",
     "callbacks",
+    "hardware",  # another machine: the accelerator and precision, not the number of processes
 )
 GROUPS = ("model", "method", "task", "hardware", "logger")  # the config groups of conf/
 
@@ -76,6 +78,7 @@ def plan_resume(resume: str, overrides: Sequence[str]) -> ResumePlan:
         + [text for _, text in given]
     )
     notes = _apply(resumed, wanted, [key for key, _ in given])
+    _check_processes(saved, resumed)
     validate_config(resumed)
 
     finished = _finished_result(folder)
@@ -83,7 +86,8 @@ def plan_resume(resume: str, overrides: Sequence[str]) -> ResumePlan:
     if finished is not None and finished.steps is not None and finished.steps >= max_steps:
         return ResumePlan(folder, resumed, complete=True, notes=notes)
 
-    resumable = resumable_checkpoint(folder)
+    named_file = Path(resume).expanduser()
+    resumable = resumable_checkpoint(named_file if named_file.is_file() else folder)
     check_resumable_for(resumable, run_metadata(resumed))
     if max_steps < resumable.step:
         raise ConfigError(
@@ -207,6 +211,25 @@ def _apply(resumed: DictConfig, wanted: DictConfig, keys: list[str]) -> list[str
             note += f"; the learning rate now decays over {new} steps"
         notes.append(note)
     return notes
+
+
+def _check_processes(saved: DictConfig, resumed: DictConfig) -> None:
+    """Each DDP process takes its slice of every batch: their number is part of the run."""
+
+    def processes(cfg: DictConfig) -> tuple:
+        hardware = cfg.hardware
+        ddp = hardware.get("strategy") == "ddp"
+        return (hardware.get("devices"), hardware.get("num_nodes")) if ddp else (1, 1)
+
+    if processes(saved) != processes(resumed):
+        devices, nodes = processes(saved)
+        had = "one process" if (devices, nodes) == (1, 1) else f"{devices} x {nodes} processes"
+        raise ConfigError(
+            "hardware",
+            resumed.hardware.name,
+            f"a resumed run keeps its number of processes ({had}, hardware="
+            f"{saved.hardware.name}): they split every batch between them",
+        )
 
 
 def _resumable_change(key: str) -> bool:

@@ -216,11 +216,16 @@ class StepTimer(pl.Callback):
 class RunProgressBar(RichProgressBar):
     """Lightning's rich bar, counting the batches of the whole run: `63/100` after a resume at
     step 63, where Lightning's own bar counts from the resumed batch but totals the steps left
-    (`63/37`), and labelled "Training" rather than an epoch of an epoch-less run (`Epoch 0/-2`)."""
+    (`63/37`), and labelled "Training" rather than an epoch of an epoch-less run (`Epoch 0/-2`).
+    The count is the run's (over epochs: a finished run trained further starts a new one)."""
 
     @property
     def total_train_batches(self) -> int | float:
         return self.trainer.num_training_batches
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        run_batch = trainer.fit_loop.epoch_loop.total_batch_idx
+        super().on_train_batch_end(trainer, pl_module, outputs, batch, run_batch)
 
     def _get_train_description(self, current_epoch: int) -> str:
         return f"{'Training':{len(self.validation_description)}}"

@@ -258,3 +258,14 @@ def test_bad_input_leaves_no_run_folder(capsys, tmp_path, monkeypatch, overrides
     assert capsys.readouterr().err.startswith(f"error: {expected}")
     runs = tmp_path / "outputs" / "runs"
     assert not runs.exists() or list(runs.iterdir()) == []
+
+
+def test_a_named_run_folder_is_not_left_behind_either(cli, tmp_path):
+    named = tmp_path / "named" / "run"
+    for bad in ("trainer.max_steps=lots", "data.max_train_examples=0"):  # composing; checking
+        _one_line_error(cli("model=tiny-bert", "method=full", *FAST, bad, run_dir=named))
+        assert not named.exists()
+    existing = tmp_path / "mine"
+    existing.mkdir()
+    _one_line_error(cli("model=tiny-bert", "method=full", *FAST, "seed=abc", run_dir=existing))
+    assert existing.is_dir()  # not this invocation's to remove

@@ -132,7 +132,13 @@ def test_ctrl_c_then_the_folder_alone_resumes_the_run(shared, tmp_path, cli):
     assert f"continue with hyperpeft trainer.resume={run_dir}" in stderr
 
     before = _snapshot(run_dir)
-    for change, key in (("method=full", "method"), ("task.tasks=[cb]", "task.tasks")):
+    refusals = [
+        ("method=full", "method"),
+        ("task.tasks=[cb]", "task.tasks"),
+        ("seed=7", "seed"),
+        ("hardware=ddp-cpu", "hardware"),  # more processes would split the batches otherwise
+    ]
+    for change, key in refusals:
         refused = cli(f"trainer.resume={run_dir}", change, run_dir=run_dir)
         assert refused.code == 2
         line = _one_error_line(refused.stderr)
