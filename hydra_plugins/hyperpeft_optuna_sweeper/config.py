@@ -31,7 +31,8 @@ class OptunaSweeperConf:
     # Trials in the study in total, whatever their state (complete, pruned, failed, running):
     # running the command again continues an interrupted study and does nothing on a full one.
     n_trials: int = 20
-    # Trials asked and launched together; 1 with Hydra's basic (sequential) launcher.
+    # Trials asked and launched together: a parallel launcher (hydra/launcher=local, slurm,
+    # ray-local) runs them at the same time; Hydra's basic launcher one after another.
     n_jobs: int = 1
     # tpe | random | grid | nsga2, with optuna's keyword arguments in sampler_args.
     sampler: str = "tpe"

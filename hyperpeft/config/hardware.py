@@ -17,7 +17,13 @@ class HardwareConfig:
     devices: int = field(
         default=1, metadata={"help": "Devices (processes) per node; -1 = every visible GPU."}
     )
-    num_nodes: int = field(default=1, metadata={"help": "Machines taking part in DDP."})
+    num_nodes: int = field(
+        default=1,
+        metadata={
+            "help": "Machines taking part in DDP, whose processes SLURM or torchrun starts "
+            "(devices on each); Lightning connects them."
+        },
+    )
     strategy: str = field(default="auto", metadata={"help": "Lightning strategy: auto, ddp."})
     precision: str = field(
         default="32-true", metadata={"help": "Lightning precision: 32-true, bf16-mixed, ..."}

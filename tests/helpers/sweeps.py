@@ -54,10 +54,9 @@ def config_from_overrides(overrides: list[str]):
 
 # A hyperpeft sweep of six tiny-bert trials, two at a time: a grid of bottlenecks 8, 4 and 2 of
 # tiny-bert's 64 with phm_dim 2 or 4, where phm_dim 4 cannot divide the bottleneck of 2 (the
-# method refuses that one trial). The launcher is the caller's: `hydra/launcher=...` first.
+# method refuses that one trial). The launcher (`hydra/launcher=...`) is the caller's.
 COMPACTER_STUDY = "compacter_rank"
 TINY_PARALLEL_SWEEP = (
-    "-m",
     f"+sweep={COMPACTER_STUDY}",
     "hydra.sweeper.n_jobs=2",
     "hydra.sweeper.n_trials=6",

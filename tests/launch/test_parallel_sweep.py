@@ -17,7 +17,7 @@ from tests.helpers.sweeps import REFUSED_TRIAL, TINY_PARALLEL_SWEEP, compacter_t
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
-SWEEP = ("hydra/launcher=local", *TINY_PARALLEL_SWEEP)
+SWEEP = ("-m", "hydra/launcher=local", *TINY_PARALLEL_SWEEP)
 
 
 def test_six_trials_two_at_a_time_with_one_refused_by_the_method(tmp_path):

@@ -19,7 +19,7 @@ pytest.importorskip("hydra_plugins.hydra_ray_launcher.ray_launcher")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
-ON_RAY = ("hydra/launcher=ray-local", *TINY_PARALLEL_SWEEP)
+ON_RAY = ("-m", "hydra/launcher=ray-local", *TINY_PARALLEL_SWEEP)
 QUIET_RAY = {"RAY_USAGE_STATS_ENABLED": "0"}
 
 
