@@ -45,7 +45,10 @@ def parse(argv: list[str]) -> tuple[Settings, argparse.Namespace]:
     parser.add_argument("--rounds", type=int, default=defaults.rounds)
     parser.add_argument("--threads", type=int, default=defaults.threads)
     parser.add_argument("--device", default=defaults.device)
-    parser.add_argument("--precision", default=defaults.precision)
+    parser.add_argument("--precision", default=defaults.precision, help="fp32 or bf16 (ours)")
+    parser.add_argument(
+        "--peers-precision", help="the peers' precision when not ours (bf16 beside peers' fp32)"
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(
         "--ours-loop", default=defaults.ours_loop, help="lightning (the run's Trainer) or plain"
@@ -78,6 +81,7 @@ def parse(argv: list[str]) -> tuple[Settings, argparse.Namespace]:
             threads=args.threads,
             device=args.device,
             precision=args.precision,
+            peers_precision=args.peers_precision,
             seed=args.seed,
             ours_loop=args.ours_loop,
             overrides=args.override,

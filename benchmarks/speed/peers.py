@@ -148,7 +148,7 @@ class PeerRunner:
         )
         self.clip = matched["gradient_clip"]
         self.device = settings.device
-        self.autocast = settings.precision == "bf16"
+        self.autocast = settings.peer_precision == "bf16"
         self.clock = Clock(settings.device)
         self.info = {
             "loop": "plain PyTorch loop",

@@ -56,6 +56,7 @@ def _from_flags(args: argparse.Namespace) -> tuple[Settings, Cell, dict, list, d
         steps=args.steps,
         threads=args.threads or 1,
         ours_loop=args.ours_loop,
+        precision=args.precision,
         overrides=args.override,
     )
     cell = ALL_CELLS[args.cell]
@@ -75,6 +76,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--threads", type=int, help="default: the job's, or 1")
     parser.add_argument("--ours-loop", default="lightning")
+    parser.add_argument("--precision", default="fp32", help="fp32 or bf16 (hardware=cpu-bf16)")
     parser.add_argument("--override", action="append", default=[])
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()

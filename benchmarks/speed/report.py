@@ -83,6 +83,11 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _peers_precision(settings: dict) -> str:
+    peers = settings.get("peers_precision")
+    return f" (peers {peers})" if peers and peers != settings["precision"] else ""
+
+
 def markdown(summary: dict) -> str:
     s = summary["settings"]
     env = summary["environment"]
@@ -90,7 +95,7 @@ def markdown(summary: dict) -> str:
         f"`{summary['command']}`",
         "",
         f"{s['model']}, real {s['task']}, batch {s['batch_size']}, {s['max_length']} tokens, "
-        f"{s['device']} {s['precision']}, {s['threads']} threads ({env.get('cpu', '?')}), "
+        f"{s['device']} {s['precision']}{_peers_precision(s)}, {s['threads']} threads ({env.get('cpu', '?')}), "
         f"torch {env.get('torch', '?')}; median of {s['rounds']} interleaved rounds of "
         f"{s['steps']} steps after {s['warmup']} warm-up; GEMM rate "
         f"{_fmt(summary['gemm_gflops_per_s'], 0)} GFLOP/s; memory: {summary['memory']}.",

@@ -18,9 +18,13 @@ PRECISIONS = ("fp32", "bf16")
 # hyperpeft's own hardware settings per device and precision, as a user would write them.
 HARDWARE_OVERRIDES: dict[tuple[str, str], list[str]] = {
     ("cpu", "fp32"): ["hardware=cpu", "hardware.precision=32-true"],
-    ("cpu", "bf16"): ["hardware=cpu", "hardware.precision=bf16-mixed"],
-    ("cuda", "fp32"): ["hardware=gpu", "hardware.precision=32-true"],
-    ("cuda", "bf16"): ["hardware=gpu", "hardware.precision=bf16-mixed"],
+    ("cpu", "bf16"): ["hardware=cpu-bf16"],
+    ("cuda", "fp32"): [
+        "hardware=gpu",
+        "hardware.precision=32-true",
+        "hardware.frozen_weights=float32",
+    ],
+    ("cuda", "bf16"): ["hardware=gpu"],
 }
 
 
@@ -36,6 +40,9 @@ class Settings:
     threads: int = 2
     device: str = "cpu"
     precision: str = "fp32"
+    # the peers' precision when it differs from ours: `--precision bf16 --peers-precision fp32`
+    # sets our bf16 path beside the peers' fp32 steps in one run (the issue's 0.55x target)
+    peers_precision: str | None = None
     seed: int = 0
     ours_loop: str = "lightning"  # "lightning": the Trainer users run; "plain": training_step only
     overrides: list[str] = field(default_factory=list)  # extra Hydra overrides for our side
@@ -45,6 +52,10 @@ class Settings:
             raise ValueError(f"--device {self.device}: one of {', '.join(DEVICES)}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"--precision {self.precision}: one of {', '.join(PRECISIONS)}")
+        if self.peers_precision not in (None, *PRECISIONS):
+            raise ValueError(
+                f"--peers-precision {self.peers_precision}: one of {', '.join(PRECISIONS)}"
+            )
         if self.ours_loop not in ("lightning", "plain"):
             raise ValueError(f"--ours-loop {self.ours_loop}: lightning or plain")
         for key in ("batch_size", "max_length", "steps", "rounds", "threads"):
@@ -56,6 +67,10 @@ class Settings:
     @property
     def batches_per_round(self) -> int:
         return self.warmup + self.steps
+
+    @property
+    def peer_precision(self) -> str:
+        return self.peers_precision or self.precision
 
     def hardware_overrides(self) -> list[str]:
         return list(HARDWARE_OVERRIDES[(self.device, self.precision)])
@@ -78,4 +93,6 @@ class Settings:
             f"{self.model}-{self.task}-b{self.batch_size}-t{self.max_length}"
             f"-{self.device}-{self.precision}-{self.threads}threads"
         )
+        if self.peers_precision and self.peers_precision != self.precision:
+            name += f"-peers{self.peers_precision}"
         return root / name

@@ -28,11 +28,20 @@ class HardwareConfig:
     precision: str = field(
         default="32-true", metadata={"help": "Lightning precision: 32-true, bf16-mixed, ..."}
     )
+    frozen_weights: str = field(
+        default="float32",
+        metadata={
+            "help": "dtype the frozen backbone's matrices (linear and embedding weights) are "
+            "stored in for training: float32, or bfloat16 with precision=bf16-mixed (cast once, "
+            "not on every step; trained parameters, layer norms and heads stay float32)"
+        },
+    )
 
     def validate(self) -> None:
         if self.devices != -1:
             check_positive("hardware.devices", self.devices)
         check_positive("hardware.num_nodes", self.num_nodes)
+        check_frozen_weights(self.frozen_weights, self.precision)
         if self.accelerator == "gpu":
             import torch
 
@@ -40,3 +49,22 @@ class HardwareConfig:
                 raise ConfigError(
                     "hardware", self.name, "no CUDA device is visible here; use hardware=cpu"
                 )
+
+
+FROZEN_WEIGHT_DTYPES = {"float32": "32", "bfloat16": "bf16"}
+
+
+def check_frozen_weights(dtype: str, precision: str) -> None:
+    """A stored dtype other than float32 needs the mixed precision that computes in it: without
+    autocast, float32 activations would meet bfloat16 weights."""
+    if dtype not in FROZEN_WEIGHT_DTYPES:
+        raise ConfigError(
+            "hardware.frozen_weights", dtype, f"one of {', '.join(FROZEN_WEIGHT_DTYPES)}"
+        )
+    prefix = FROZEN_WEIGHT_DTYPES[dtype]
+    if dtype != "float32" and not str(precision).startswith(f"{prefix}-mixed"):
+        raise ConfigError(
+            "hardware.frozen_weights",
+            dtype,
+            f"needs hardware.precision={prefix}-mixed (it is {precision}); or frozen_weights=float32",
+        )

@@ -13,6 +13,8 @@ from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger
 from pytorch_lightning.strategies import DDPStrategy
 
+from hyperpeft.training.frozen_weights import StoreFrozenWeights
+
 
 def build_logger(cfg: DictConfig, run_dir: Path) -> Logger | None:
     """The `logger` group's `_target_`: a factory called with the group's other keys (`name`
@@ -46,6 +48,8 @@ def build_trainer(
 ) -> tuple[pl.Trainer, Logger | None]:
     """The run's own `callbacks` first, then the configured ones."""
     hardware = cfg.hardware
+    if hardware.get("frozen_weights", "float32") != "float32":
+        callbacks = [StoreFrozenWeights(hardware.frozen_weights), *callbacks]
     accumulate = int(cfg.trainer.accumulate_grad_batches)
     max_steps = int(cfg.trainer.max_steps)
     eval_every = max(1, min(int(cfg.trainer.eval_every), max_steps or 1))

@@ -44,7 +44,7 @@ def test_groups_have_the_options_the_spec_names():
     assert {"minilm", "tiny-bert", "tiny-t5", "t5-small", "t5-base", "t5-large"} <= set(
         _options("model")
     )
-    assert {"cpu", "gpu", "multi-gpu", "ddp-cpu"} == set(_options("hardware"))
+    assert {"cpu", "cpu-bf16", "gpu", "multi-gpu", "ddp-cpu"} == set(_options("hardware"))
     assert {"csv", "wandb", "none"} == set(_options("logger"))
     glue = {"cola", "sst2", "mrpc", "qqp", "stsb", "mnli", "qnli", "rte"}
     superglue = {"boolq", "cb", "copa", "multirc", "record", "superglue-rte", "wic", "wsc"}
