@@ -56,7 +56,12 @@ def peer_result(
     best = best_evaluation(task, worker["evaluations"], examples)
     backbone, trainable = int(worker["backbone"]), int(worker["trainable"])
     config = OmegaConf.to_container(cfg, resolve=True)
-    config["method"] = {"name": method, **matched, "versions": worker.get("versions", {})}
+    config["method"] = {
+        **matched,
+        "name": method,
+        "matched_to": matched["method"],  # our method whose settings the peer takes
+        "versions": worker.get("versions", {}),
+    }
     return RunResult(
         method=method,
         model=str(cfg.model.name),
