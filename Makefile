@@ -9,7 +9,7 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test test-fast lint format bench bench-speed clean
+.PHONY: install test test-fast lint format bench bench-speed bench-quality clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ format:
 BENCH_ARGS ?=
 bench-speed:
 	$(BIN)/python -m benchmarks.speed $(BENCH_ARGS)
+
+# quality on real data: every method of ours (and the peers on MRPC and RTE) trained on the GLUE
+# and SuperGLUE tasks present, one run per cell into outputs/bench-quality/cells/; the same command
+# resumes. Settings: make bench-quality BENCH_ARGS="--only 'rte.*' --seeds 0" (see BENCHMARKS.md)
+bench-quality:
+	$(BIN)/python -m benchmarks.quality $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) outputs/*/ multirun/
