@@ -31,7 +31,7 @@ def write_plot(rows: Sequence[RunResult], path: Path) -> list[Panel]:
     figure, grid = plt.subplots(
         lines, columns, figsize=(5.2 * columns + 2.5, 4.2 * lines), dpi=110, squeeze=False
     )
-    labels = list(dict.fromkeys(point.label for panel in panels for point in panel.points))
+    labels = sorted({point.label for panel in panels for point in panel.points})
     colours = plt.get_cmap("tab10" if len(labels) <= 10 else "tab20")
     style = {
         label: {"marker": MARKERS[i % len(MARKERS)], "color": colours(i % colours.N)}
@@ -46,7 +46,11 @@ def write_plot(rows: Sequence[RunResult], path: Path) -> list[Panel]:
         axes.set_visible(True)
         axes.text(0.5, 0.5, "no trained runs to plot", ha="center", transform=axes.transAxes)
     else:
-        handles, names = grid[0][0].get_legend_handles_labels()
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], linestyle="", **look) for look in style.values()]
+        handles.append(Line2D([], [], color="black", linewidth=1, linestyle="--"))
+        names = [*style, "Pareto front"]
         figure.legend(handles, names, loc="center right", fontsize="small")
     models = sorted({row.model for row in rows if not row.dry_run})
     figure.suptitle(f"{', '.join(models) or '-'}: test score against trainable % per task")
@@ -58,11 +62,8 @@ def write_plot(rows: Sequence[RunResult], path: Path) -> list[Panel]:
 
 
 def _draw(axes, panel: Panel, style: dict[str, dict]) -> None:
-    for label, look in style.items():  # every label in every panel's legend, in one order
-        point = next((p for p in panel.points if p.label == label), None)
-        if point is None:
-            axes.scatter([], [], label=label, **look)
-            continue
+    for point in panel.points:
+        look = style[point.label]
         if len(point.scores) > 1:
             axes.scatter(
                 [point.per_task_pct] * len(point.scores),
@@ -80,7 +81,6 @@ def _draw(axes, panel: Panel, style: dict[str, dict]) -> None:
             fmt=look["marker"],
             color=look["color"],
             capsize=3,
-            label=label,
             zorder=3,
         )
     axes.plot(
@@ -89,7 +89,6 @@ def _draw(axes, panel: Panel, style: dict[str, dict]) -> None:
         color="black",
         linewidth=1,
         linestyle="--",
-        label="Pareto front",
         zorder=1,
     )
     axes.set_xscale("log")

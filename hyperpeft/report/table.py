@@ -124,7 +124,7 @@ def _varying_settings(keys: list[tuple]) -> dict[tuple, set[str]]:
 
 def front_table(panels: Sequence[Panel], root: Path) -> str:
     """The points on each panel's Pareto front, panel by panel, cheapest first."""
-    columns = ("Method", "Task(s)", "Test score", "Seeds", "Per-task %", "Run")
+    columns = ("Method", "Task(s)", "Test score (mean over seeds)", "Seeds", "Per-task %", "Run")
     lines = [header_line(columns)]
     for panel in panels:
         for point in panel.front:

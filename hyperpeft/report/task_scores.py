@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from hyperpeft.report.labels import run_labels
 from hyperpeft.results import RunResult
+from hyperpeft.tasks import TASK_NAMES
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _comparable(row: RunResult) -> bool:
 
 def task_cells(rows: Sequence[RunResult]) -> dict[str, dict[str, Cell]]:
     """label -> task -> Cell, for the trained runs with a positive trainable share (plots use
-    a log axis); labels and tasks in the order they first appear among `rows`."""
+    a log axis)."""
     trained = [row for row in rows if _comparable(row)]
     labels = run_labels(trained)
     grouped: dict[str, dict[str, list[tuple[RunResult, float]]]] = defaultdict(
@@ -98,8 +99,11 @@ def task_cells(rows: Sequence[RunResult]) -> dict[str, dict[str, Cell]]:
 
 
 def task_order(cells: dict[str, dict[str, Cell]]) -> list[str]:
-    """Every task any label ran, in first-seen order."""
-    return list(dict.fromkeys(task for by_task in cells.values() for task in by_task))
+    """Every task any label ran, in the benchmarks' order (GLUE, then SuperGLUE); custom tasks
+    after them by name."""
+    tasks = {task for by_task in cells.values() for task in by_task}
+    known = {name: index for index, name in enumerate(TASK_NAMES)}
+    return sorted(tasks, key=lambda task: (known.get(task, len(known)), task))
 
 
 def common_tasks(cells: dict[str, dict[str, Cell]]) -> list[str]:
