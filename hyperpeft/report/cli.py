@@ -22,8 +22,10 @@ from rich.console import Console
 
 from hyperpeft.errors import EXIT_BAD_INPUT, ConfigError, DataError
 from hyperpeft.report.collect import collect, load_results
+from hyperpeft.report.panels import Panel, front_runs
 from hyperpeft.report.plot import write_plot
 from hyperpeft.report.table import front_table, means_table, runs_table
+from hyperpeft.report.task_table import task_table_markdown
 from hyperpeft.results import RunResult
 
 REPORT_FILE = "report.md"
@@ -35,8 +37,13 @@ class Report:
     markdown: Path
     plot: Path
     rows: list[RunResult]
-    front: list[RunResult]
+    front: list[RunResult]  # the runs behind the per-task fronts, task by task
     warnings: list[str]
+    panels: list[Panel]
+
+    @property
+    def plotted(self) -> int:
+        return len({id(run) for panel in self.panels for p in panel.points for run in p.runs})
 
 
 def write_report(
@@ -63,17 +70,17 @@ def write_report(
     out_dir = root if out_dir is None else out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_path = out_dir / PLOT_FILE
-    front = write_plot(rows, plot_path)
-    markdown = _markdown(root, rows, front, plot_path, out_dir, study_obj)
+    panels = write_plot(rows, plot_path)
+    markdown = _markdown(root, rows, panels, plot_path, out_dir, study_obj)
     markdown_path = out_dir / REPORT_FILE
     markdown_path.write_text(markdown, encoding="utf-8")
-    return Report(markdown_path, plot_path, rows, front, warnings)
+    return Report(markdown_path, plot_path, rows, front_runs(panels), warnings, panels)
 
 
 def _markdown(
     root: Path,
     rows: list[RunResult],
-    front: list[RunResult],
+    panels: list[Panel],
     plot_path: Path,
     out_dir: Path,
     study: object | None,
@@ -84,11 +91,15 @@ def _markdown(
         "",
         f"{len(rows)} runs, of which {dry} dry (listed without a score, not plotted).",
         "",
-        f"![test score against trainable parameters]({plot_path.relative_to(out_dir)})",
+        f"![test score against trainable parameters per task]({plot_path.relative_to(out_dir)})",
         "",
-        "## Pareto front (highest test score for fewest trainable parameters)",
+        "## Test score per task",
         "",
-        front_table(front, root) if front else "No trained run to compare.",
+        task_table_markdown(rows),
+        "",
+        "## Pareto front per task (highest test score for fewest trainable parameters per task)",
+        "",
+        front_table(panels, root) if panels else "No trained run to compare.",
         "",
         "## Mean over seeds",
         "",
@@ -148,9 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     for warning in report.warnings:
         errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-    plotted = sum(row.plottable for row in report.rows)
+    fronts = sum(len(panel.front) for panel in report.panels)
     console.print(
-        f"{len(report.rows)} runs, {plotted} plotted, {len(report.front)} on the Pareto front"
+        f"{len(report.rows)} runs, {report.plotted} plotted in {len(report.panels)} panels, "
+        f"{fronts} points on their Pareto fronts"
     )
     console.print(f"Table: {report.markdown}", highlight=False, soft_wrap=True)
     console.print(f"Plot:  {report.plot}", highlight=False, soft_wrap=True)

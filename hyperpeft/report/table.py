@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hyperpeft.report.collect import experiment_settings
+from hyperpeft.report.panels import Panel
 from hyperpeft.results import RunResult
 
 RUN_COLUMNS = (
@@ -44,7 +45,7 @@ def sort_key(row: RunResult) -> tuple:
 
 def runs_table(rows: Sequence[RunResult], root: Path) -> str:
     """One line per run, best test score first within each task and model."""
-    lines = [_header(RUN_COLUMNS)]
+    lines = [header_line(RUN_COLUMNS)]
     for row in sorted(rows, key=sort_key):
         score = "dry run" if row.dry_run else fmt(row.score)
         step_ms = None if row.step_time_s is None else row.step_time_s * 1000
@@ -61,7 +62,7 @@ def runs_table(rows: Sequence[RunResult], root: Path) -> str:
             fmt(step_ms, 1),
             _relative(row.run_dir, root),
         )
-        lines.append(_line(cells))
+        lines.append(table_line(cells))
     return "\n".join(lines)
 
 
@@ -85,7 +86,7 @@ def means_table(rows: Sequence[RunResult]) -> str:
         "Test score (mean ± std)",
         "Trainable %",
     )
-    lines = [_header(columns)]
+    lines = [header_line(columns)]
 
     def order(item: tuple) -> tuple:  # per task(s) and model, methods by name, best mean first
         (method, model, tasks, _), members = item
@@ -105,7 +106,7 @@ def means_table(rows: Sequence[RunResult]) -> str:
             f"{statistics.mean(scores):.4f} ± {spread:.4f}",
             fmt(members[0].trainable_pct),
         )
-        lines.append(_line(cells))
+        lines.append(table_line(cells))
     return "\n".join(lines)
 
 
@@ -121,26 +122,34 @@ def _varying_settings(keys: list[tuple]) -> dict[tuple, set[str]]:
     return varying
 
 
-def front_table(front: Sequence[RunResult], root: Path) -> str:
-    columns = ("Method", "Task(s)", "Test score", "Trainable %", "Run")
-    lines = [_header(columns)]
-    for row in front:
-        cells = (
-            row.method,
-            row.task_label,
-            fmt(row.score),
-            fmt(row.trainable_pct),
-            _relative(row.run_dir, root),
-        )
-        lines.append(_line(cells))
+def front_table(panels: Sequence[Panel], root: Path) -> str:
+    """The points on each panel's Pareto front, panel by panel, cheapest first."""
+    columns = ("Method", "Task(s)", "Test score (mean over seeds)", "Seeds", "Per-task %", "Run")
+    lines = [header_line(columns)]
+    for panel in panels:
+        for point in panel.front:
+            run = (
+                _relative(point.runs[0].run_dir, root)
+                if len(point.runs) == 1
+                else f"{len(point.runs)} runs"
+            )
+            cells = (
+                point.label,
+                panel.title,
+                fmt(point.score),
+                str(point.seeds),
+                fmt(point.per_task_pct),
+                run,
+            )
+            lines.append(table_line(cells))
     return "\n".join(lines)
 
 
-def _header(columns: Sequence[str]) -> str:
-    return _line(columns) + "\n" + _line(["---"] * len(columns))
+def header_line(columns: Sequence[str]) -> str:
+    return table_line(columns) + "\n" + table_line(["---"] * len(columns))
 
 
-def _line(cells: Sequence[str]) -> str:
+def table_line(cells: Sequence[str]) -> str:
     return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
 
 
