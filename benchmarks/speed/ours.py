@@ -14,6 +14,7 @@ every adapter method must pay at least.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -32,6 +33,7 @@ from hyperpeft.config import compose_config, validate_config
 from hyperpeft.methods import method_config
 from hyperpeft.recipe.build import build_module, build_parts, run_metadata
 from hyperpeft.training.callbacks import BestWeights, StepTimer
+from hyperpeft.training.frozen_weights import store_frozen_weights
 from hyperpeft.training.trainer import build_trainer
 
 
@@ -130,6 +132,7 @@ class LightningRunner:
         self.module = module
         self.clock = Clock(settings.device)
         self.directory = Path(tempfile.mkdtemp(prefix="bench-speed-"))
+        self.precision = _precision(settings)
         self.info = _info(module, "lightning Trainer (hyperpeft build_trainer)")
 
     def train(self, batches: list[Batch]) -> list[float]:
@@ -145,7 +148,9 @@ class LightningRunner:
 
     def forward_backward(self, batch: Batch) -> None:
         device = next(self.module.parameters()).device
-        self.module.forward_loss(to_device(batch, str(device))).backward()
+        with self.precision:
+            loss = self.module.forward_loss(to_device(batch, str(device)))
+        loss.backward()
         self.module.zero_grad(set_to_none=True)
 
 
@@ -161,10 +166,15 @@ class PlainRunner:
         self.schedule = optimizers["lr_scheduler"]["scheduler"]
         self.trained = [p for p in module.parameters() if p.requires_grad]
         self.clock = Clock(settings.device)
+        self.precision = _precision(settings)
+        if settings.precision == "bf16":  # what hardware=cpu-bf16's callback does in a run
+            store_frozen_weights(self.module, torch.bfloat16)
         self.info = _info(module, "plain loop over MultiTaskModule.forward_loss")
 
     def step(self, batch: Batch) -> None:
-        self.module.forward_loss(to_device(batch, self.device)).backward()
+        with self.precision:
+            loss = self.module.forward_loss(to_device(batch, self.device))
+        loss.backward()
         if self.clip:
             torch.nn.utils.clip_grad_norm_(self.trained, self.clip)
         self.optimizer.step()
@@ -175,8 +185,18 @@ class PlainRunner:
         return time_each(self.step, batches, self.clock)
 
     def forward_backward(self, batch: Batch) -> None:
-        self.module.forward_loss(to_device(batch, self.device)).backward()
+        with self.precision:
+            loss = self.module.forward_loss(to_device(batch, self.device))
+        loss.backward()
         self.module.zero_grad(set_to_none=True)
+
+
+def _precision(settings: Settings) -> Any:
+    """The autocast our training step runs under (Lightning's bf16-mixed), for the FLOP count's
+    step outside the Trainer: the backbone's stored bf16 weights need bf16 inputs."""
+    if settings.precision == "bf16":
+        return torch.autocast(settings.device.split(":")[0], dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def _info(module: Any, loop: str) -> dict:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -114,3 +115,25 @@ def test_a_tiny_run_measures_and_resumes(tmp_path):
     measured = (out / "cells.jsonl").read_text()
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and (out / "cells.jsonl").read_text() == measured  # resumed
+
+
+@pytest.mark.parametrize("loop", ["lightning", "plain"])
+def test_a_tiny_bf16_run_counts_the_flops_of_every_cell(tmp_path, loop):
+    """bf16 stores the frozen backbone's weights in bf16: the FLOP count's step (outside the
+    Trainer) and the plain loop run under the same autocast as a run's training step."""
+    out = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.speed",
+        *("--model", "tiny-bert", "--batch-size", "2", "--max-length", "16"),
+        *("--warmup", "1", "--steps", "1", "--rounds", "1", "--threads", "1"),
+        *("--precision", "bf16", "--ours-loop", loop, "--cells", "frozen", "compacter"),
+        *("--override", "method.reduction_factor=4", "--no-peers-env", "--out", str(out)),
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert not results["failed"]
+    for name in ("frozen", "compacter"):
+        assert results["cells"][name]["gflop_per_step"] > 0
