@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-import signal
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +32,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
 from hydra_plugins.hyperpeft_optuna_sweeper._crashes import job_died
+from hydra_plugins.hyperpeft_optuna_sweeper._interrupts import Interrupts
 from hydra_plugins.hyperpeft_optuna_sweeper._results import summarize, write_summary
 from hydra_plugins.hyperpeft_optuna_sweeper._samplers import grid_size, make_sampler
 from hydra_plugins.hyperpeft_optuna_sweeper._search_space import SearchSpace
@@ -64,6 +62,7 @@ class OptunaSweeperImpl(Sweeper):
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.launcher: Launcher | None = None
+        self.interrupts = Interrupts()
 
     def setup(
         self,
@@ -97,9 +96,10 @@ class OptunaSweeperImpl(Sweeper):
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         log.info(f"Study {study_name} in {storage_url}: {target} trials in total")
 
-        with sigterm_as_interrupt():
+        with self.interrupts:
             while batch := self._ask(study, space, target):
                 self._run(study, batch, space, storage_url)
+                self.interrupts.check()
 
         summary = summarize(study, self.settings.objectives, storage_url)
         write_summary(summary, sweep_dir)
@@ -164,6 +164,7 @@ class OptunaSweeperImpl(Sweeper):
         try:
             self.validate_batch_is_legal(jobs)
             returns = self.launcher.launch(jobs, initial_job_idx=batch[0].number)
+            self.interrupts.check()  # a Ctrl-C that the job's code swallowed
         except BaseException as error:
             # A config that cannot compose, a job that died, Ctrl-C or SIGTERM: no trial of this
             # batch stays RUNNING.
@@ -228,21 +229,3 @@ class OptunaSweeperImpl(Sweeper):
         trial.set_user_attr("error", reason)
         log.warning(f"Trial {trial.number} failed: the task function {reason}")
         return None
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (`kill`, a SLURM time limit on the sweep itself) ends the sweep as Ctrl-C does,
-    so the trials in flight are recorded as failed rather than left RUNNING in the storage."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -198,4 +198,6 @@ def test_ctrl_c_leaves_no_running_trial_and_a_rerun_finishes_the_rest(tmp_path):
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL] + [
         TrialState.COMPLETE
     ] * 2
-    assert sorted(entry["trial"] for entry in read_log(log_file)) == [0, 2, 3]
+    # Trial 1 trained to its end only where the signal landed in a garbage collector's callback,
+    # which swallows it (the sweeper then raises it once the job returns); no trial ran twice.
+    assert sorted(entry["trial"] for entry in read_log(log_file)) in ([0, 2, 3], [0, 1, 2, 3])
