@@ -47,10 +47,12 @@ def adapters_config(library_config: str, matched: dict) -> Any:
         "non_linearity": matched["activation"],
         **_positions(matched),
     }
+    # our adapter's layer norm on its output, before the residual (adapters' `ln_after`)
+    bottleneck = {**common, "ln_after": bool(matched.get("layer_norm_after", False))}
     if library_config == "double_seq_bn":
-        return adapters.DoubleSeqBnConfig(**common)
+        return adapters.DoubleSeqBnConfig(**bottleneck)
     if library_config == "seq_bn":
-        return adapters.SeqBnConfig(**common)
+        return adapters.SeqBnConfig(**bottleneck)
     phm = {"phm_dim": matched["phm_dim"], "shared_phm_rule": matched["shared_rule"]}
     if matched["phm_rank"] is None:
         phm["factorized_phm_W"] = False
