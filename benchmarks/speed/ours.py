@@ -83,12 +83,17 @@ def matched_settings(settings: Settings, cell: Cell) -> dict:
 
 
 def _inputs_need_gradients(module: torch.nn.Module) -> None:
-    """Make the input embeddings a leaf that wants a gradient, so backward runs every layer."""
+    """Make the input embeddings a leaf that wants a gradient, so backward runs every layer.
+    Every embedding module holding the input embedding's weight gets the hook: T5 in
+    transformers 5 gives its encoder and decoder embedding modules of their own, tied to it."""
 
     def hook(_module: Any, _args: Any, output: torch.Tensor) -> torch.Tensor:
         return output.detach().requires_grad_(True)
 
-    module.backbone.get_input_embeddings().register_forward_hook(hook)
+    weight = module.backbone.get_input_embeddings().weight
+    for embedding in module.backbone.modules():
+        if isinstance(embedding, torch.nn.Embedding) and embedding.weight is weight:
+            embedding.register_forward_hook(hook)
 
 
 def build(settings: Settings, cell: Cell) -> tuple[DictConfig, Any]:
@@ -102,6 +107,10 @@ def build(settings: Settings, cell: Cell) -> tuple[DictConfig, Any]:
         for parameter in module.method.parameters():
             parameter.requires_grad_(False)
         _inputs_need_gradients(module)
+        if not any(parameter.requires_grad for parameter in module.parameters()):
+            # A text-to-text backbone has no head of ours: nothing is left to train, and the
+            # run's optimizer refuses an empty list. One unused scalar keeps the loop the run's.
+            module.register_parameter("frozen_placeholder", torch.nn.Parameter(torch.zeros(1)))
     return cfg, module
 
 

@@ -137,3 +137,26 @@ def test_a_tiny_bf16_run_counts_the_flops_of_every_cell(tmp_path, loop):
     assert not results["failed"]
     for name in ("frozen", "compacter"):
         assert results["cells"][name]["gflop_per_step"] > 0
+
+
+def test_a_tiny_text_to_text_run_times_the_frozen_backbone_and_a_method(tmp_path):
+    """T5's path: no head of ours (the frozen cell has nothing of its own to train) and tied
+    encoder and decoder embedding modules, each made to pass gradients to its output."""
+    out = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.speed",
+        *("--model", "tiny-t5", "--batch-size", "2", "--max-length", "16"),
+        *("--warmup", "1", "--steps", "1", "--rounds", "1", "--threads", "1"),
+        *("--cells", "frozen", "compacter", "--override", "method.reduction_factor=4"),
+        *("--no-peers-env", "--out", str(out)),
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert not results["failed"]
+    assert results["batches"]["text_to_text"]
+    for name in ("frozen", "compacter"):
+        assert results["cells"][name]["step_s"] > 0
+        assert results["cells"][name]["gflop_per_step"] > 0
