@@ -33,7 +33,7 @@ from hyperpeft.config import compose_config, validate_config
 from hyperpeft.methods import method_config
 from hyperpeft.recipe.build import build_module, build_parts, run_metadata
 from hyperpeft.training.callbacks import BestWeights, StepTimer
-from hyperpeft.training.frozen_weights import store_frozen_weights
+from hyperpeft.training.frozen_weights import DTYPES, store_frozen_weights
 from hyperpeft.training.trainer import build_trainer
 
 
@@ -141,7 +141,7 @@ class LightningRunner:
         self.module = module
         self.clock = Clock(settings.device)
         self.directory = Path(tempfile.mkdtemp(prefix="bench-speed-"))
-        self.precision = _precision(settings)
+        self.precision = _autocast(cfg, settings.device)
         self.info = _info(module, "lightning Trainer (hyperpeft build_trainer)")
 
     def train(self, batches: list[Batch]) -> list[float]:
@@ -157,9 +157,7 @@ class LightningRunner:
 
     def forward_backward(self, batch: Batch) -> None:
         device = next(self.module.parameters()).device
-        with self.precision:
-            loss = self.module.forward_loss(to_device(batch, str(device)))
-        loss.backward()
+        _forward_backward(self.module, batch, str(device), self.precision)
         self.module.zero_grad(set_to_none=True)
 
 
@@ -175,15 +173,14 @@ class PlainRunner:
         self.schedule = optimizers["lr_scheduler"]["scheduler"]
         self.trained = [p for p in module.parameters() if p.requires_grad]
         self.clock = Clock(settings.device)
-        self.precision = _precision(settings)
-        if settings.precision == "bf16":  # what hardware=cpu-bf16's callback does in a run
-            store_frozen_weights(self.module, torch.bfloat16)
+        self.precision = _autocast(cfg, settings.device)
+        frozen_weights = cfg.hardware.get("frozen_weights", "float32")
+        if frozen_weights != "float32":  # what the run's StoreFrozenWeights callback does
+            store_frozen_weights(self.module.backbone, DTYPES[frozen_weights])
         self.info = _info(module, "plain loop over MultiTaskModule.forward_loss")
 
     def step(self, batch: Batch) -> None:
-        with self.precision:
-            loss = self.module.forward_loss(to_device(batch, self.device))
-        loss.backward()
+        _forward_backward(self.module, batch, self.device, self.precision)
         if self.clip:
             torch.nn.utils.clip_grad_norm_(self.trained, self.clip)
         self.optimizer.step()
@@ -194,18 +191,22 @@ class PlainRunner:
         return time_each(self.step, batches, self.clock)
 
     def forward_backward(self, batch: Batch) -> None:
-        with self.precision:
-            loss = self.module.forward_loss(to_device(batch, self.device))
-        loss.backward()
+        _forward_backward(self.module, batch, self.device, self.precision)
         self.module.zero_grad(set_to_none=True)
 
 
-def _precision(settings: Settings) -> Any:
-    """The autocast our training step runs under (Lightning's bf16-mixed), for the FLOP count's
-    step outside the Trainer: the backbone's stored bf16 weights need bf16 inputs."""
-    if settings.precision == "bf16":
-        return torch.autocast(settings.device.split(":")[0], dtype=torch.bfloat16)
+def _autocast(cfg: DictConfig, device: str) -> Any:
+    """The autocast the run's Trainer trains under (`hardware.precision=bf16-mixed`), for steps
+    taken outside it (the FLOP count's, the plain loop's): stored bf16 weights need bf16 inputs."""
+    if str(cfg.hardware.precision).startswith("bf16"):
+        return torch.autocast(device.split(":")[0], dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def _forward_backward(module: Any, batch: Batch, device: str, autocast: Any) -> None:
+    with autocast:
+        loss = module.forward_loss(to_device(batch, device))
+    loss.backward()
 
 
 def _info(module: Any, loop: str) -> dict:

@@ -117,24 +117,32 @@ def test_a_tiny_run_measures_and_resumes(tmp_path):
     assert again.returncode == 0 and (out / "cells.jsonl").read_text() == measured  # resumed
 
 
-@pytest.mark.parametrize("loop", ["lightning", "plain"])
-def test_a_tiny_bf16_run_counts_the_flops_of_every_cell(tmp_path, loop):
-    """bf16 stores the frozen backbone's weights in bf16: the FLOP count's step (outside the
-    Trainer) and the plain loop run under the same autocast as a run's training step."""
-    out = tmp_path / "run"
+def run_tiny_benchmark(out: Path, *arguments: str) -> dict:
+    """One round of one timed step on tiny shapes, no peers; the results it wrote."""
     command = [
         sys.executable,
         "-m",
         "benchmarks.speed",
-        *("--model", "tiny-bert", "--batch-size", "2", "--max-length", "16"),
-        *("--warmup", "1", "--steps", "1", "--rounds", "1", "--threads", "1"),
-        *("--precision", "bf16", "--ours-loop", loop, "--cells", "frozen", "compacter"),
-        *("--override", "method.reduction_factor=4", "--no-peers-env", "--out", str(out)),
+        *("--batch-size", "2", "--max-length", "16", "--warmup", "1", "--steps", "1"),
+        *("--rounds", "1", "--threads", "1", "--no-peers-env", "--out", str(out)),
+        *arguments,
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr[-3000:]
     results = json.loads((out / "results.json").read_text())
     assert not results["failed"]
+    return results
+
+
+@pytest.mark.parametrize("loop", ["lightning", "plain"])
+def test_a_tiny_bf16_run_counts_the_flops_of_every_cell(tmp_path, loop):
+    """bf16 stores the frozen backbone's weights in bf16: the FLOP count's step (outside the
+    Trainer) and the plain loop run under the same autocast as a run's training step."""
+    results = run_tiny_benchmark(
+        tmp_path / "run",
+        *("--model", "tiny-bert", "--precision", "bf16", "--ours-loop", loop),
+        *("--cells", "frozen", "compacter", "--override", "method.reduction_factor=4"),
+    )
     for name in ("frozen", "compacter"):
         assert results["cells"][name]["gflop_per_step"] > 0
 
@@ -142,20 +150,11 @@ def test_a_tiny_bf16_run_counts_the_flops_of_every_cell(tmp_path, loop):
 def test_a_tiny_text_to_text_run_times_the_frozen_backbone_and_a_method(tmp_path):
     """T5's path: no head of ours (the frozen cell has nothing of its own to train) and tied
     encoder and decoder embedding modules, each made to pass gradients to its output."""
-    out = tmp_path / "run"
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.speed",
-        *("--model", "tiny-t5", "--batch-size", "2", "--max-length", "16"),
-        *("--warmup", "1", "--steps", "1", "--rounds", "1", "--threads", "1"),
-        *("--cells", "frozen", "compacter", "--override", "method.reduction_factor=4"),
-        *("--no-peers-env", "--out", str(out)),
-    ]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    results = json.loads((out / "results.json").read_text())
-    assert not results["failed"]
+    results = run_tiny_benchmark(
+        tmp_path / "run",
+        *("--model", "tiny-t5", "--cells", "frozen", "compacter"),
+        *("--override", "method.reduction_factor=4"),
+    )
     assert results["batches"]["text_to_text"]
     for name in ("frozen", "compacter"):
         assert results["cells"][name]["step_s"] > 0
