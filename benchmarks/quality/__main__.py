@@ -10,7 +10,9 @@ trained on real GLUE and SuperGLUE tasks at one budget, each cell a real run, th
 Each of our cells runs the `hyperpeft` command in a process of its own, one after another,
 into outputs/bench-quality/cells/<cell id>/; a cell with results.json there is skipped, an
 interrupted one resumed from its folder. Peer cells train in the peers' environment on the
-batches our data path makes.
+batches our data path makes. The default grid keeps each done cell's results.json in
+benchmarks/quality/results/ (committed: kept.py), where later clones find it done; the
+tables are built from there.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from benchmarks.quality import grid
 from benchmarks.quality.budget import Budget
 from benchmarks.quality.commands import bf16_overrides
+from benchmarks.quality.kept import KEPT_DIR, is_kept
 from benchmarks.quality.process import REPO, Stopped, log
 from benchmarks.quality.report import report_command, write_report
 from benchmarks.quality.run import GridRun
@@ -62,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="a Hydra override for every cell of ours (and the peers' matched settings)",
     )
     parser.add_argument("--out", type=Path, default=OUTPUTS, help="the grid's folder")
+    keeping = parser.add_mutually_exclusive_group()
+    keeping.add_argument(
+        "--keep",
+        type=Path,
+        help="the kept results' folder (default: benchmarks/quality/results with the default "
+        "--out, none with another)",
+    )
+    keeping.add_argument("--no-keep", action="store_true", help="keep no results outside --out")
     parser.add_argument("--peers-env", type=Path, default=PEERS_ENV)
     parser.add_argument("--no-peers", action="store_true", help="leave the peer cells out")
     mode = parser.add_mutually_exclusive_group()
@@ -77,12 +88,23 @@ def selected_cells(args: argparse.Namespace) -> list[grid.Cell]:
     return grid.select(grid.build_grid(), args.only, args.tasks, args.methods, args.seeds, kinds)
 
 
+def kept_root(args: argparse.Namespace) -> Path | None:
+    if args.no_keep:
+        return None
+    if args.keep is not None:
+        return args.keep.resolve()
+    return KEPT_DIR if args.out.resolve() == OUTPUTS.resolve() else None
+
+
 def list_cells(run: GridRun, cells: list[grid.Cell]) -> None:
     states = Counter()
     for cell in cells:
         state = cell_state(run.folder(cell))
+        folder = run.folder(cell)
+        if state != "done" and is_kept(run.kept, cell.id):
+            state, folder = "kept", run.kept / cell.id
         states[state] += 1
-        score = read_score(run.folder(cell))
+        score = read_score(folder)
         shown = "" if score is None else f"  score {score:.4f}"
         needs = f"  after {', '.join(cell.depends_on)}" if cell.depends_on else ""
         print(f"{cell.id:<44} {cell.kind:<8} {state}{shown}{needs}")
@@ -108,11 +130,13 @@ def dry_list(run: GridRun, cells: list[grid.Cell], peers_env: Path) -> None:
             print(f"{cell.id}: {shlex.join(run.command(cell))}")
 
 
-def table(root: Path) -> int:
-    done = write_report(root)
+def table(root: Path, kept: Path | None) -> int:
+    """The report of the kept cells where results are kept, else of the grid's folder."""
+    source = kept if kept is not None and kept.is_dir() else root
+    done = write_report(source, root)
     print((done.stdout + done.stderr).strip())
     if done.returncode != 0:
-        log(f"the report failed: {shlex.join(report_command(root))}")
+        log(f"the report failed: {shlex.join(report_command(source, root))}")
     return done.returncode
 
 
@@ -132,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads <= 0:
         parser.error(f"--threads {args.threads}: an integer > 0")
     root = args.out.resolve()
-    run = GridRun(root, budget, overrides, args.threads, args.bf16)
+    kept = kept_root(args)
+    run = GridRun(root, budget, overrides, args.threads, args.bf16, kept=kept)
     if args.list:
         list_cells(run, cells)
         return 0
@@ -140,15 +165,18 @@ def main(argv: list[str] | None = None) -> int:
         dry_list(run, cells, args.peers_env)
         return 0
     if args.table_only:
-        return table(root)
+        return table(root, kept)
     try:
         claim_settings(root, grid_settings(budget, overrides))
+        if kept is not None:
+            claim_settings(kept, grid_settings(budget, overrides), "--keep")
     except ValueError as err:
         parser.error(str(err))
     if any(cell.kind == grid.PEER for cell in cells):
         from benchmarks.quality.peers import peers_python
 
         run.peers_python = lambda: peers_python(args.peers_env)
+    run.need_run_folders(cells)
     signal.signal(signal.SIGTERM, _stop)  # between cells; while one runs it is passed on to it
     log(
         f"{len(cells)} cells into {root / 'cells'} ({budget.steps} steps per task, "
@@ -163,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     failures = run.failures
     if failures:
         log(f"{len(failures)} cells not done: {', '.join(failures)}; the same command retries them")
-    table(root)
+    table(root, kept)
     return 1 if failures else 0
 
 

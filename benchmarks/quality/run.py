@@ -3,7 +3,8 @@ rest, and print one line per cell (id, test score, time).
 
 A cell that fails is reported and the grid goes on; a cell whose starting run (a few-shot
 transfer's mixture cell) is not done waits for a later invocation. The same command again
-continues the grid.
+continues the grid. With a kept folder (kept.py), a done cell's results.json is copied there,
+and a cell kept there is done, unless a pending transfer needs its run folder's weights.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from benchmarks.quality.budget import Budget
 from benchmarks.quality.commands import cell_dir, fresh_command, resume_command
 from benchmarks.quality.grid import PEER, Cell
+from benchmarks.quality.kept import is_kept, keep, kept_file
 from benchmarks.quality.process import run_logged
 from benchmarks.quality.state import DONE, RESUMABLE, cell_state, read_score
 from hyperpeft.errors import ConfigError, DataError
@@ -35,7 +37,19 @@ class GridRun:
     bf16: bool = False
     peers_python: Callable[[], str] | None = None  # None: peer cells are not run
     runner: Runner = run_logged
+    kept: Path | None = None  # the kept folder (None: results stay in the grid's folder only)
     finished: dict[str, str] = field(default_factory=dict)  # cell id -> what happened
+    needed: set[str] = field(default_factory=set)  # cells whose run folder a transfer needs
+
+    def need_run_folders(self, cells: Sequence[Cell]) -> None:
+        """The cells a not-yet-done transfer among `cells` starts from must have their run
+        folder, not only a kept result: those run again where the folder is gone."""
+        for cell in cells:
+            if not self.is_done(cell):
+                self.needed.update(cell.depends_on)
+
+    def is_done(self, cell: Cell) -> bool:
+        return cell_state(self.folder(cell)) == DONE or is_kept(self.kept, cell.id)
 
     @property
     def cells_dir(self) -> Path:
@@ -78,7 +92,11 @@ class GridRun:
         """Run one cell (or skip it); the line that reports it."""
         folder = self.folder(cell)
         if cell_state(folder) == DONE:
+            if not is_kept(self.kept, cell.id):  # done before the kept folder was
+                self._keep(cell)
             return self._line(cell, "done earlier", None)
+        if is_kept(self.kept, cell.id) and cell.id not in self.needed:
+            return self._line(cell, "done earlier (kept)", None)
         waiting = [dep for dep in cell.depends_on if cell_state(self.cells_dir / dep) != DONE]
         if waiting:
             return self._line(cell, f"waiting for {', '.join(waiting)}", None, failed=True)
@@ -94,11 +112,18 @@ class GridRun:
         if code != 0 or cell_state(folder) != DONE:
             log = self.log_path(cell)
             return self._line(cell, f"failed (exit {code}; log {log})", seconds, failed=True)
+        self._keep(cell)
         return self._line(cell, "resumed" if resumed else "ran", seconds)
+
+    def _keep(self, cell: Cell) -> None:
+        if self.kept is not None:
+            keep(self.folder(cell), self.kept, cell.id, self.root)
 
     def _line(self, cell: Cell, status: str, seconds: float | None, failed: bool = False) -> str:
         self.finished[cell.id] = "failed" if failed else status
         score = read_score(self.folder(cell))
+        if score is None and is_kept(self.kept, cell.id):
+            score = read_score(kept_file(self.kept, cell.id).parent)
         shown = "score      –" if score is None else f"score {score:.4f}"
         took = "" if seconds is None else f"  {seconds:7.1f}s"
         return f"{cell.id:<44} {shown}{took}  {status}"

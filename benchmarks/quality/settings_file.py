@@ -21,16 +21,17 @@ def grid_settings(budget: Budget, overrides: Sequence[str]) -> dict:
     return {"budget": budget.to_json(), "overrides": list(overrides)}
 
 
-def claim_settings(root: Path, settings: dict) -> None:
-    """Write the settings into a new grid folder; ValueError when it holds other settings."""
+def claim_settings(root: Path, settings: dict, flag: str = "--out") -> None:
+    """Write the settings into a new grid (or kept) folder, the one `flag` names; ValueError
+    when it holds other settings."""
     root.mkdir(parents=True, exist_ok=True)
     path = root / SETTINGS_FILE
     if path.is_file():
         saved = json.loads(path.read_text())
         if saved != settings:
             raise ValueError(
-                f"--out {root}: it holds a grid with other settings ({json.dumps(saved)}); "
-                "give another --out for these"
+                f"{flag} {root}: it holds a grid with other settings ({json.dumps(saved)}); "
+                f"give another {flag} for these"
             )
         return
     path.write_text(json.dumps(settings, indent=1))

@@ -36,8 +36,17 @@ class HardwareConfig:
             "not on every step; trained parameters, layer norms and heads stay float32)"
         },
     )
+    threads: int = field(
+        default=0,
+        metadata={
+            "help": "CPU threads of the run's process (and of each DDP rank): 0 = torch's default "
+            "(every core); 1 where runs share the cores, so they do not slow each other"
+        },
+    )
 
     def validate(self) -> None:
+        if self.threads < 0:
+            raise ConfigError("hardware.threads", self.threads, "an integer >= 0 (0: every core)")
         if self.devices != -1:
             check_positive("hardware.devices", self.devices)
         check_positive("hardware.num_nodes", self.num_nodes)

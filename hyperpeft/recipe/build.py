@@ -26,6 +26,7 @@ from hyperpeft.recipe.transfer import read_source, transfer
 from hyperpeft.tasks import Task, get_task
 from hyperpeft.training.checkpoints import checkpoint_bytes, load_trained_weights
 from hyperpeft.training.module import MultiTaskModule
+from hyperpeft.training.threads import use_threads
 
 CONFIG_FILE = "config.yaml"
 
@@ -53,6 +54,7 @@ def start_run(cfg: DictConfig, run_dir: Path) -> dict:
     """Check the config (and the trained run `init_from` names), seed every generator, write
     the composed config; the run's metadata."""
     validate_config(cfg)
+    use_threads(int(cfg.hardware.get("threads", 0)))
     if cfg.get("init_from"):
         read_source(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)

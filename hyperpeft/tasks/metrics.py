@@ -3,6 +3,11 @@
 Predictions may hold -1 (classification) or NaN (regression) where a generated text could not be
 parsed: they count as wrong answers, never as errors. Degenerate inputs (a constant prediction
 column, an empty class) give 0.0 instead of NaN, so a mean score always exists.
+
+F1 and Matthews' correlation are torchmetrics' (Lightning imports it already; scikit-learn's
+metrics would add pandas and pyarrow, about 76 MB, to every training process). An unparsed
+prediction goes to a class of its own, after the task's classes: wrong for every label, and
+in no class's F1 (scikit-learn's result for the same inputs; the tests compare the two).
 """
 
 from __future__ import annotations
@@ -14,8 +19,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import torch
 from scipy.stats import pearsonr, spearmanr
-from sklearn.metrics import f1_score, matthews_corrcoef
+from torchmetrics.functional.classification import (
+    multiclass_f1_score,
+    multiclass_matthews_corrcoef,
+)
 
 
 def accuracy(predictions: Sequence[int], labels: Sequence[int]) -> float:
@@ -24,21 +33,43 @@ def accuracy(predictions: Sequence[int], labels: Sequence[int]) -> float:
     return float(np.mean(np.asarray(predictions) == np.asarray(labels)))
 
 
+def _classes(
+    predictions: Sequence[int], labels: Sequence[int], num_labels: int
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Predictions and labels as tensors, an unparsed prediction (-1) in class `num_labels`."""
+    guess = torch.as_tensor(np.asarray(predictions, dtype=np.int64))
+    gold = torch.as_tensor(np.asarray(labels, dtype=np.int64))
+    return torch.where(guess < 0, num_labels, guess), gold, num_labels + 1
+
+
+def _per_class_f1(predictions: Sequence[int], labels: Sequence[int], num_labels: int):
+    guess, gold, classes = _classes(predictions, labels, num_labels)
+    scores = multiclass_f1_score(
+        guess, gold, num_classes=classes, average="none", zero_division=0.0, validate_args=False
+    )
+    return scores[:num_labels]
+
+
 def f1(predictions: Sequence[int], labels: Sequence[int]) -> float:
     """Binary F1 of class 1 (the positive class: equivalent, duplicate, True)."""
-    return float(f1_score(labels, predictions, labels=[1], average="macro", zero_division=0.0))
+    if len(labels) == 0:
+        return 0.0
+    return float(_per_class_f1(predictions, labels, 2)[1])
 
 
 def macro_f1(predictions: Sequence[int], labels: Sequence[int], num_labels: int) -> float:
     """Unweighted mean of the per-class F1 over every class (CB's multi-class F1)."""
-    classes = list(range(num_labels))
-    return float(f1_score(labels, predictions, labels=classes, average="macro", zero_division=0.0))
-
-
-def matthews(predictions: Sequence[int], labels: Sequence[int]) -> float:
     if len(labels) == 0:
         return 0.0
-    return float(matthews_corrcoef(labels, predictions))
+    return float(_per_class_f1(predictions, labels, num_labels).mean())
+
+
+def matthews(predictions: Sequence[int], labels: Sequence[int], num_labels: int = 2) -> float:
+    if len(labels) == 0:
+        return 0.0
+    guess, gold, classes = _classes(predictions, labels, num_labels)
+    value = float(multiclass_matthews_corrcoef(guess, gold, classes, validate_args=False))
+    return 0.0 if math.isnan(value) else value
 
 
 def _finite(predictions: Sequence[float], labels: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +146,7 @@ CLASSIFICATION_METRICS: dict[str, LabelMetric] = {
     "accuracy": lambda predictions, labels, _: accuracy(predictions, labels),
     "f1": lambda predictions, labels, _: f1(predictions, labels),
     "macro_f1": macro_f1,
-    "matthews": lambda predictions, labels, _: matthews(predictions, labels),
+    "matthews": matthews,
 }
 REGRESSION_METRICS: dict[str, LabelMetric] = {
     "pearson": lambda predictions, labels, _: pearson(predictions, labels),

@@ -33,8 +33,9 @@ def harness(out: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_one_cell_runs_into_its_folder_is_reported_and_is_skipped_the_second_time(tmp_path):
-    out = tmp_path / "grid"
-    args = ("--only", "rte.adapter.s0", "--steps", "6", "--threads", "1", *TINY)
+    out, kept = tmp_path / "grid", tmp_path / "kept"
+    args = ("--only", "rte.adapter.s0", "--steps", "6", "--threads", "1", "--keep", str(kept))
+    args += TINY
     first = harness(out, *args)
     assert first.returncode == 0, first.stderr[-3000:]
     folder = out / "cells" / "rte.adapter.s0"
@@ -45,6 +46,9 @@ def test_one_cell_runs_into_its_folder_is_reported_and_is_skipped_the_second_tim
     line = next(line for line in first.stdout.splitlines() if line.startswith("rte.adapter.s0"))
     assert f"score {results['score']:.4f}" in line and line.rstrip().endswith("ran")
     assert (out / "report" / "report.md").is_file()
+    kept_results = (kept / "rte.adapter.s0" / "results.json").read_text()
+    assert json.loads(kept_results)["score"] == results["score"]
+    assert str(tmp_path) not in kept_results  # the kept copy names no folder of this machine
     assert "hyperpeft-report" not in first.stderr  # the report did not fail
     assert (out / "logs" / "rte.adapter.s0.log").read_text().startswith("$ ")
 

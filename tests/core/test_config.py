@@ -69,6 +69,7 @@ def test_defaults_validate():
         ("trainer.warmup_ratio=1.5", "trainer.warmup_ratio"),
         ("trainer.learning_rate=-0.1", "trainer.learning_rate"),
         ("hardware=gpu", "hardware"),
+        ("hardware.threads=-2", "hardware.threads"),
         ("trainer.max_steps=lots", "trainer.max_steps"),
     ],
 )

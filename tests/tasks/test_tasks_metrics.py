@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 from hyperpeft.tasks import EncoderExample, TextToTextExample, get_task
@@ -144,3 +147,36 @@ def test_the_label_metrics_are_one_table_by_head():
     assert not set(m.CLASSIFICATION_METRICS) & set(m.REGRESSION_METRICS)
     with pytest.raises(KeyError, match="bleu"):
         m.label_metric("bleu", predictions, labels, 3)
+
+
+def test_f1_macro_f1_and_matthews_equal_scikit_learns_on_random_and_degenerate_inputs():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    for trial in range(400):
+        n, k = int(rng.integers(1, 30)), int(rng.integers(2, 4))
+        labels = rng.integers(0, k, n)
+        predictions = [
+            rng.integers(-1, k, n),  # -1: unparsed
+            np.full(n, rng.integers(-1, k)),  # a constant prediction
+            labels.copy(),
+        ][trial % 3]
+        if trial % 5 == 0:
+            labels = np.full(n, rng.integers(0, k))  # one class only
+        reference_macro = sklearn_metrics.f1_score(
+            labels, predictions, labels=list(range(k)), average="macro", zero_division=0.0
+        )
+        assert m.macro_f1(predictions, labels, k) == pytest.approx(reference_macro, abs=1e-6)
+        reference_mcc = sklearn_metrics.matthews_corrcoef(labels, predictions)
+        assert m.matthews(predictions, labels, k) == pytest.approx(reference_mcc, abs=1e-6)
+        if k == 2:
+            reference_f1 = sklearn_metrics.f1_score(
+                labels, predictions, labels=[1], average="macro", zero_division=0.0
+            )
+            assert m.f1(predictions, labels) == pytest.approx(reference_f1, abs=1e-6)
+
+
+def test_a_training_process_does_not_import_scikit_learn():
+    code = "import hyperpeft.cli, hyperpeft.recipe.fit, hyperpeft.tasks.metrics, sys; "
+    code += "print(sorted(m for m in ('sklearn', 'pandas') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
