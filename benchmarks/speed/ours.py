@@ -22,7 +22,7 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 from torch.utils.data import DataLoader
 
 from benchmarks.speed.cells import Cell
@@ -42,13 +42,31 @@ def compose(
 ) -> DictConfig:
     """The run's config for `method` at the benchmark's settings. `method_overrides=False` drops
     the user's `method.*` overrides where the method is only a vehicle (batches, GEMM shapes, the
-    frozen backbone), so an override meant for one method cannot break those."""
+    frozen backbone), so an override meant for one method cannot break those; a `method.<key>`
+    override the method has no key for (`method.reduction_factor` on full fine-tuning) is left
+    out of that method's cells."""
     user = [
         o
         for o in settings.overrides
         if method_overrides or not o.lstrip("+~").startswith("method.")
     ]
-    overrides = [
+    base = _base_overrides(settings, method, extra)
+    if any(o.startswith("method.") for o in user):
+        method_node = compose_config(base).method
+        user = [o for o in user if not o.startswith("method.") or _has_key(method_node, o)]
+    return compose_config([*base, *user])
+
+
+_ABSENT = object()
+
+
+def _has_key(method_node: DictConfig, override: str) -> bool:
+    key = override.split("=", 1)[0].removeprefix("method.")
+    return OmegaConf.select(method_node, key, default=_ABSENT) is not _ABSENT
+
+
+def _base_overrides(settings: Settings, method: str, extra: tuple[str, ...]) -> list[str]:
+    return [
         f"model={settings.model}",
         f"task={settings.task}",
         f"method={method}",
@@ -59,9 +77,7 @@ def compose(
         f"model.max_length={settings.max_length}",
         *settings.hardware_overrides(),
         *extra,
-        *user,
     ]
-    return compose_config(overrides)
 
 
 def matched_settings(settings: Settings, cell: Cell) -> dict:

@@ -23,6 +23,17 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
+def _rate_at(gemm_records: list[dict], precision: str) -> float | None:
+    """The median GEMM rate at `precision` over the rounds (older records: their one rate)."""
+    rates = []
+    for record in gemm_records:
+        gemm = record["gemm"]
+        by_precision = gemm.get("by_precision") or {gemm.get("precision"): gemm["gflops_per_s"]}
+        if precision in by_precision or "precision" not in gemm:
+            rates.append(by_precision.get(precision, gemm["gflops_per_s"]))
+    return statistics.median(rates) if rates else None
+
+
 def summarise(
     settings: Settings, records: list[dict], failures: list[dict], meta: dict, command: str
 ) -> dict:
@@ -31,6 +42,10 @@ def summarise(
         by_cell.setdefault(record["cell"], []).append(record)
     rates = [r["gemm"]["gflops_per_s"] for r in by_cell.get(GEMM.name, [])]
     rate = statistics.median(rates) if rates else None
+    side_rates = {
+        OURS: _rate_at(by_cell.get(GEMM.name, []), settings.precision),
+        PEER: _rate_at(by_cell.get(GEMM.name, []), settings.peer_precision),
+    }
     cells: dict[str, dict] = {}
     for name in ALL_CELLS:
         measured = by_cell.get(name)
@@ -45,7 +60,7 @@ def summarise(
             "step_s": statistics.median(medians),
             "round_medians_s": medians,
             "gflop_per_step": gflop,
-            "floor_s": gflop / rate if gflop and rate else None,
+            "floor_s": _ratio(gflop, side_rates[ALL_CELLS[name].side]) if gflop else None,
             "peak_memory_mb": max(r["peak_memory_mb"] for r in measured),
             "rss_after_build_mb": max(r["rss_after_build_mb"] for r in measured),
             "info": measured[0]["info"],
@@ -71,6 +86,7 @@ def summarise(
         "environment": environment,
         "gemm_gflops_per_s": rate,
         "gemm_round_rates": rates,
+        "peers_gemm_gflops_per_s": side_rates[PEER],
         "memory": "peak resident set (VmHWM) of a fresh process per cell and round"
         if settings.device == "cpu"
         else "torch.cuda.max_memory_allocated of a fresh process per cell and round",
@@ -88,6 +104,13 @@ def _peers_precision(settings: dict) -> str:
     return f" (peers {peers})" if peers and peers != settings["precision"] else ""
 
 
+def _peers_rate(summary: dict) -> str:
+    s, peers = summary["settings"], summary.get("peers_gemm_gflops_per_s")
+    if not s.get("peers_precision") or s["peers_precision"] == s["precision"]:
+        return ""
+    return f" ({s['peers_precision']}, the peers' floor: {_fmt(peers, 0)} GFLOP/s)"
+
+
 def markdown(summary: dict) -> str:
     s = summary["settings"]
     env = summary["environment"]
@@ -98,7 +121,8 @@ def markdown(summary: dict) -> str:
         f"{s['device']} {s['precision']}{_peers_precision(s)}, {s['threads']} threads ({env.get('cpu', '?')}), "
         f"torch {env.get('torch', '?')}; median of {s['rounds']} interleaved rounds of "
         f"{s['steps']} steps after {s['warmup']} warm-up; GEMM rate "
-        f"{_fmt(summary['gemm_gflops_per_s'], 0)} GFLOP/s; memory: {summary['memory']}.",
+        f"{_fmt(summary['gemm_gflops_per_s'], 0)} GFLOP/s{_peers_rate(summary)}; "
+        f"memory: {summary['memory']}.",
         "",
         "| cell | step s | round range | ÷ frozen | ÷ full | ÷ peer | ÷ GEMM floor "
         "| GFLOP/step | peak MB | mem ÷ peer | peer |",

@@ -55,7 +55,13 @@ def _gemm(settings: Settings, meta: dict) -> dict:
     cfg = compose(settings, "lora", method_overrides=False)
     model = load_backbone(cfg.model, with_tokenizer=False).model
     tokens = max(rows * width for rows, width in meta["input_shapes"])
-    return measure_rate(model, tokens, settings.precision, settings.device)
+    rate = measure_rate(model, tokens, settings.precision, settings.device)
+    # the peers' floor at their own precision (--peers-precision fp32 beside our bf16)
+    rate["by_precision"] = {settings.precision: rate["gflops_per_s"]}
+    if settings.peer_precision != settings.precision:
+        peers = measure_rate(model, tokens, settings.peer_precision, settings.device)
+        rate["by_precision"][settings.peer_precision] = peers["gflops_per_s"]
+    return rate
 
 
 def run_job(job: dict) -> dict:

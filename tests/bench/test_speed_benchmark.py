@@ -92,6 +92,32 @@ def test_ratios_compare_medians_of_the_same_side_and_the_matched_peer():
     assert "| compacter | 1.100 |" in table and "lora" in table
 
 
+def test_with_peers_at_another_precision_each_side_gets_the_floor_of_its_own_precision():
+    rates = {
+        "gflops_per_s": 300.0,
+        "precision": "bf16",
+        "by_precision": {"bf16": 300.0, "fp32": 100.0},
+    }
+    records = [
+        {"cell": GEMM.name, "round": 0, "gemm": rates},
+        record("compacter", [1.0], 150),
+        record("adapters compacter", [2.0], 150),
+    ]
+    settings = Settings(precision="bf16", peers_precision="fp32")
+    summary = summarise(settings, records, [], {}, "cmd")
+    assert summary["cells"]["compacter"]["floor_s"] == 150 / 300
+    assert summary["cells"]["adapters compacter"]["floor_s"] == 150 / 100
+    assert "(fp32, the peers' floor: 100 GFLOP/s)" in markdown(summary)
+
+
+def test_a_method_override_reaches_the_methods_that_have_the_key_and_skips_the_others():
+    from benchmarks.speed.ours import compose
+
+    settings = Settings(model="tiny-bert", overrides=("method.reduction_factor=4",))
+    assert compose(settings, "compacter").method.reduction_factor == 4
+    assert "reduction_factor" not in compose(settings, "full").method  # composes all the same
+
+
 def test_a_tiny_run_measures_and_resumes(tmp_path):
     out = tmp_path / "run"
     command = [
