@@ -32,7 +32,7 @@ from benchmarks.quality.process import REPO, Stopped, log
 from benchmarks.quality.report import report_command, write_report
 from benchmarks.quality.run import GridRun
 from benchmarks.quality.settings_file import claim_settings, grid_settings
-from benchmarks.quality.state import cell_state, read_score
+from benchmarks.quality.state import DONE, cell_state, read_score
 
 OUTPUTS = REPO / "outputs" / "bench-quality"
 PEERS_ENV = REPO / "outputs" / "bench-speed" / "peers-venv"  # shared with the speed benchmark
@@ -99,9 +99,9 @@ def kept_root(args: argparse.Namespace) -> Path | None:
 def list_cells(run: GridRun, cells: list[grid.Cell]) -> None:
     states = Counter()
     for cell in cells:
-        state = cell_state(run.folder(cell))
         folder = run.folder(cell)
-        if state != "done" and is_kept(run.kept, cell.id):
+        state = cell_state(folder)
+        if state != DONE and is_kept(run.kept, cell.id):
             state, folder = "kept", run.kept / cell.id
         states[state] += 1
         score = read_score(folder)

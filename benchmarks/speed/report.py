@@ -28,9 +28,10 @@ def _rate_at(gemm_records: list[dict], precision: str) -> float | None:
     rates = []
     for record in gemm_records:
         gemm = record["gemm"]
-        by_precision = gemm.get("by_precision") or {gemm.get("precision"): gemm["gflops_per_s"]}
-        if precision in by_precision or "precision" not in gemm:
-            rates.append(by_precision.get(precision, gemm["gflops_per_s"]))
+        one_rate = {gemm.get("precision", precision): gemm["gflops_per_s"]}
+        by_precision = gemm.get("by_precision", one_rate)
+        if precision in by_precision:
+            rates.append(by_precision[precision])
     return statistics.median(rates) if rates else None
 
 

@@ -4,7 +4,7 @@
 Where runs share the cores (jobs of a sweep launched side by side on one machine, a test beside a
 benchmark), give each its share: OpenMP threads of two processes on the same cores wait on each
 other, and two 2-thread runs on 2 cores take several times as long as one after the other
-(README, "Threads"). The value is also exported as OMP_NUM_THREADS, so processes the run starts
+(README, "Threads when jobs share the cores"). The value is also exported as OMP_NUM_THREADS, so processes the run starts
 (Lightning's DDP ranks, data workers) get the same share instead of Lightning's own split.
 """
 
