@@ -11,6 +11,7 @@ from hyperpeft.data.cache import cached, digest
 from hyperpeft.data.features import Features
 from hyperpeft.data.fingerprint import code_fingerprint
 from hyperpeft.tasks import load_splits
+from hyperpeft.tasks.splits import sample
 
 if TYPE_CHECKING:
     from hyperpeft.formulation import Formulation
@@ -31,10 +32,6 @@ class TaskData:
         return len(self.features[split])
 
 
-def _limit(rows: list, limit: int | None) -> list:
-    return rows if limit is None else rows[:limit]
-
-
 def build_task_data(
     task: Any,
     tokenizer: PreTrainedTokenizerBase,
@@ -48,7 +45,10 @@ def build_task_data(
     """Load `task`'s splits, apply the per-split limits, format and tokenise them as
     `formulation` poses the task (or take the cache)."""
     splits = load_splits(task, data_dir, seed)
-    rows = {split: _limit(getattr(splits, split), limits.get(split)) for split in SPLITS}
+    rows = {split: getattr(splits, split) for split in SPLITS}
+    for split, limit in limits.items():
+        if limit is not None:  # a seeded sample, not the file's first rows (splits.py)
+            rows[split] = sample(rows[split], limit, seed, task.split_group)
     key = digest(
         task.name,
         rows,

@@ -11,6 +11,11 @@ Rows that share a group (a MultiRC paragraph, a ReCoRD passage) move together, s
 split across two splits; for such tasks "examples" above counts groups. Every random choice
 comes from a generator seeded with the seed alone, applied to the rows in file order: the splits
 depend on the seed and the data and nothing else. Within each split rows keep their file order.
+
+A size limit (`data.max_train_examples=k`, the few-shot setting; `data.max_eval_examples`) keeps
+a seeded random sample of a split's rows (whole groups, at least k rows), never its first k: a
+file sorted by label (CB's training file opens with 16 entailments) would otherwise train on one
+class.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ SMALL_HOLDOUT_FRACTION = 0.1  # custom tasks without a validation file and < 10k
 GroupOf = Callable[[Row], Hashable | None]
 
 # Independent random streams of one seed, so one choice never shifts another.
-_HALVES, _HOLDOUT, _CARVE = 0, 1, 2
+_HALVES, _HOLDOUT, _CARVE, _SAMPLE = 0, 1, 2, 3
 
 
 def _generator(seed: int, stream: int) -> np.random.Generator:
@@ -70,6 +75,13 @@ def hold_out(
             break
         chosen.update(groups[index])
     return _take(rows, chosen)
+
+
+def sample(rows: list[Row], size: int, seed: int, group_of: GroupOf | None = None) -> list[Row]:
+    """A seeded random `size` of the rows (whole groups), in file order; all of them when fewer."""
+    if size >= len(rows):
+        return rows
+    return hold_out(rows, size, seed, group_of, stream=_SAMPLE)[1]
 
 
 def halves(

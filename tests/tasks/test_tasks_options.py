@@ -12,24 +12,24 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
+from hyperpeft.config.store import register_configs
 from hyperpeft.errors import ConfigError
 from hyperpeft.tasks import GLUE_TASKS, SUPERGLUE_TASKS, TASK_NAMES, TASKS, get_task
 from hyperpeft.tasks.config import TaskConfig
 from hyperpeft.tasks.glue import Rte
-from hyperpeft.tasks.options import register_task_configs
 from hyperpeft.tasks.registry import benchmark_tasks, register_task
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
 
 def compose_task(*overrides: str):
-    register_task_configs()
+    register_configs()  # every schema, so this file runs alone too
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         return compose(config_name="config", overrides=list(overrides)).task
 
 
 def task_options() -> set[str]:
-    register_task_configs()
+    register_configs()
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         return set(GlobalHydra.instance().config_loader().get_group_options("task"))
 
