@@ -201,10 +201,13 @@ def main() -> None:
             raise
         _fail(_one_line(err))
     except Exception as err:
+        from hyperpeft.launch.slurm import no_slurm_message
+
         found = _bad_input_in(err)
-        if found is None or user_asked_for_tracebacks:
+        message = str(found) if found is not None else no_slurm_message(err)
+        if message is None or user_asked_for_tracebacks:
             raise
-        _fail(str(found))
+        _fail(message)
     finally:
         if previous is None:
             os.environ.pop("HYDRA_FULL_ERROR", None)

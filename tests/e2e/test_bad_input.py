@@ -269,3 +269,13 @@ def test_a_named_run_folder_is_not_left_behind_either(cli, tmp_path):
     existing.mkdir()
     _one_line_error(cli("model=tiny-bert", "method=full", *FAST, "seed=abc", run_dir=existing))
     assert existing.is_dir()  # not this invocation's to remove
+
+
+def test_the_slurm_launcher_without_slurm_is_one_line(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-srun-here"))
+    sweep = tmp_path / "sweep"
+    line = _one_line_error(
+        cli("-m", "hydra/launcher=slurm", "model=tiny-bert", *FAST, f"hydra.sweep.dir={sweep}")
+    )
+    assert line.startswith("error: hydra/launcher=slurm: this machine has no SLURM")
+    assert "hydra/launcher=local" in line
