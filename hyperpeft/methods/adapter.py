@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -93,17 +93,10 @@ class AdapterMethod(TaskAdapterMethod):
             self.config.init_std,
         )
 
-    def _adapt(
-        self,
-        per_task: nn.ModuleDict,
-        point: AttachPoint,
-        module: nn.Module,
-        args: Any,
-        output: torch.Tensor,
-    ) -> torch.Tensor:
+    def run_adapter(self, adapter: nn.Module, x: torch.Tensor, point: AttachPoint) -> torch.Tensor:
         norm = (
             self.norms[point.stack][str(point.layer)][point.position]
             if self.config.layer_norm_after
             else None
         )
-        return per_task[self.task_name](output, norm)
+        return adapter(x, norm)

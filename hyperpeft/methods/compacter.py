@@ -25,7 +25,7 @@ from torch import nn
 
 from hyperpeft.backbones.backbone import Backbone
 from hyperpeft.errors import ConfigError
-from hyperpeft.methods.architectures import FEED_FORWARD
+from hyperpeft.methods.architectures import FEED_FORWARD, AttachPoint
 from hyperpeft.methods.config import BottleneckConfig, check_divides
 from hyperpeft.methods.layers.phm import PHMBottleneck, new_rule, phm_weights
 from hyperpeft.methods.registry import register
@@ -159,6 +159,6 @@ class CompacterMethod(TaskAdapterMethod):
             rule_init_std=self.config.resolved_rule_init_std(),
         )
 
-    def run_adapter(self, adapter: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def run_adapter(self, adapter: nn.Module, x: torch.Tensor, point: AttachPoint) -> torch.Tensor:
         weights = self.batch_weights()
         return adapter(x, self.phm_rule, weights[adapter] if weights is not None else None)

@@ -48,7 +48,8 @@ class TaskAdapterMethod(Method):
     def make_adapter(self) -> nn.Module:
         raise NotImplementedError
 
-    def run_adapter(self, adapter: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def run_adapter(self, adapter: nn.Module, x: torch.Tensor, point: AttachPoint) -> torch.Tensor:
+        """`adapter` (the current task's at `point`) on the sublayer output `x`."""
         return adapter(x)
 
     def _adapt(
@@ -60,4 +61,4 @@ class TaskAdapterMethod(Method):
         output: torch.Tensor,
     ) -> torch.Tensor:
         """The hook at `point`: the current task's adapter on the sublayer output."""
-        return self.run_adapter(per_task[self.task_name], output)
+        return self.run_adapter(per_task[self.task_name], output, point)
