@@ -132,6 +132,16 @@ class MultiTaskModule(pl.LightningModule):
         self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
         return loss
 
+    def optimizer_step(
+        self, epoch: int, batch_idx: int, optimizer: Any, optimizer_closure: Any = None
+    ) -> None:
+        """Lightning's step, then the gradients dropped at once. Lightning clears them only in
+        the next step's closure, after that step's forward pass, which would then run with the
+        last step's gradients alive: for full fine-tuning a second copy of the model's size at
+        the step's peak. (Hooks that read gradients belong in `on_before_optimizer_step`.)"""
+        super().optimizer_step(epoch, batch_idx, optimizer, optimizer_closure)
+        optimizer.zero_grad(set_to_none=True)
+
     def configure_optimizers(self) -> dict:
         # Lightning's mixed precision refuses to clip a fused optimizer's gradients (it assumes
         # a gradient scaler unscales them inside the step), so mixed runs keep torch's default kernel

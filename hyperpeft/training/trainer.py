@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger
 from pytorch_lightning.strategies import DDPStrategy
 
+from hyperpeft.training.checkpoint_io import DirectCheckpointIO
 from hyperpeft.training.frozen_weights import StoreFrozenWeights
 
 
@@ -75,5 +76,6 @@ def build_trainer(
         log_every_n_steps=max(1, min(50, eval_every)),
         enable_progress_bar=sys.stderr.isatty(),
         enable_model_summary=False,
+        plugins=[DirectCheckpointIO()],  # no in-memory copy of each checkpoint (checkpoint_io.py)
     )
     return trainer, logger
