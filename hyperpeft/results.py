@@ -6,7 +6,8 @@ only: the fields of a trained run stay None (or empty) and are left out of its f
 
 results.json keys, in file order: method, model, tasks, seed, params, dry_run, config, then for a
 trained run score, validation_score, best_step, metrics, validation, steps, step_time_s,
-peak_memory_mb; wall_time_s; and task_proportions, task_probabilities.
+peak_memory_mb; wall_time_s; task_proportions, task_probabilities; and machine (the CPU,
+device, torch version and threads the run had: `hyperpeft/machine.py`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class RunResult:
     # -- a trained run only -----------------------------------------------------------------------
     task_proportions: Mapping[str, float] = field(default_factory=dict)  # realised by the sampler
     task_probabilities: Mapping[str, float] = field(default_factory=dict)  # the sampler's
+    # -- every run ----------------------------------------------------------------------------
+    machine: Mapping[str, Any] = field(default_factory=dict)  # hyperpeft.machine.machine_info()
     # The folder the result was read from; not part of the file.
     run_dir: Path | None = field(default=None, compare=False)
 
@@ -127,6 +130,7 @@ class RunResult:
             wall_time_s=_number(data.get("wall_time_s")),
             task_proportions=dict(data.get("task_proportions") or {}),
             task_probabilities=dict(data.get("task_probabilities") or {}),
+            machine=dict(data.get("machine") or {}),
             run_dir=run_dir,
         )
 

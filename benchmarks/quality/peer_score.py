@@ -12,6 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from hyperpeft.machine import machine_info
 from hyperpeft.results import RunResult
 
 
@@ -87,4 +88,10 @@ def peer_result(
         wall_time_s=worker.get("wall_time_s"),
         task_proportions={task.name: 1.0},
         task_probabilities={task.name: 1.0},
+        # the worker ran on this machine, with its own torch and threads
+        machine={
+            **machine_info(),
+            "torch": worker.get("versions", {}).get("torch", "?"),
+            "threads": int(worker.get("threads", 0)),
+        },
     )

@@ -207,6 +207,7 @@ def run_job(job: dict) -> dict:
         "peak_memory_mb": peak_memory_mb(),
         "wall_time_s": time.perf_counter() - started,
         "versions": {**versions, "torch": torch.__version__, "python": platform.python_version()},
+        "threads": torch.get_num_threads(),
         "meta": meta,
     }
 

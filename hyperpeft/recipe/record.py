@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 from pytorch_lightning.loggers import Logger, WandbLogger
 
 from hyperpeft.data.sampler import temperature_probabilities
+from hyperpeft.machine import machine_info
 from hyperpeft.recipe.data import PreparedData
 from hyperpeft.recipe.fit import Fitted
 from hyperpeft.results import RunResult
@@ -33,6 +34,7 @@ def dry_run_result(cfg: DictConfig, params: dict, metadata: dict, started: float
         dry_run=True,
         config=metadata["config"],
         wall_time_s=time.perf_counter() - started,
+        machine=machine_info(),
     )
 
 
@@ -70,6 +72,7 @@ def trained_result(
         wall_time_s=fitted.timer.wall_time_s(),  # the parts before a resume included
         task_proportions={n: c / total for n, c in zip(names, module.task_counts, strict=True)},
         task_probabilities=dict(zip(names, probabilities.tolist(), strict=True)),
+        machine=machine_info(),
     )
 
 

@@ -35,6 +35,7 @@ TRAINED = RunResult(
     wall_time_s=12.0,
     task_proportions={"rte": 0.5, "cb": 0.5},
     task_probabilities={"rte": 0.4, "cb": 0.6},
+    machine={"cpu": "a CPU", "device": "cpu", "torch": "2.13.0", "threads": 2},
 )
 DRY = RunResult(
     method="compacter",
@@ -76,6 +77,7 @@ def test_the_file_keeps_its_keys_in_order(tmp_path):
         "wall_time_s",
         "task_proportions",
         "task_probabilities",
+        "machine",
     ]
     assert data["tasks"] == ["rte", "cb"]
 
@@ -91,6 +93,7 @@ def test_a_dry_run_writes_the_table_without_training_keys(tmp_path):
         "dry_run",
         "config",
         "wall_time_s",
+        "machine",
     ]
     assert RunResult.read(tmp_path) == DRY
 
