@@ -6,6 +6,12 @@ sweep share a group (the Optuna study, else the multirun folder) and carry the m
 model names as tags, so a dashboard can plot score against trainable % per method. At the end of
 a job `log_run_summary` writes the run's result and parameter table into the run summary.
 
+A resumed run (`trainer.resume=<run folder>`) continues its W&B run: the run's id is made at its
+first start and kept in the run folder (`wandb/hyperpeft-run-id`), and the resumed part opens the
+same id (`resume="allow"`). Online it is one run; offline each part is an offline run folder with
+that id, and `wandb sync` uploads the parts one after another, in the order they started, into
+that one run.
+
 `wandb_logger` is the `_target_` of conf/logger/wandb.yaml, whose keys are its arguments:
 project, entity, group, tags, mode, and the optional save_dir (default: the job's run folder)
 and run_name.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import netrc
 import os
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +29,7 @@ from urllib.parse import urlparse
 
 from omegaconf import DictConfig, OmegaConf
 
+from hyperpeft.atomic import atomic_write_text
 from hyperpeft.errors import ConfigError
 from hyperpeft.results import RunResult
 from hyperpeft.sweeps.trial import TrialRef
@@ -30,6 +38,7 @@ if TYPE_CHECKING:
     from pytorch_lightning.loggers import WandbLogger
 
 MODES = ("online", "offline", "disabled")
+RUN_ID_FILE = Path("wandb") / "hyperpeft-run-id"  # in the run folder
 DEFAULT_HOST = "https://api.wandb.ai"
 PARAMETER_TABLE = (
     "backbone",
@@ -92,6 +101,8 @@ def wandb_logger(
     folder.mkdir(parents=True, exist_ok=True)
     all_tags = [*identity["tags"], *[str(t) for t in tags or []]]
     return WandbLogger(
+        id=run_id(Path(run_dir)),
+        resume="allow",
         name=run_name or identity["name"],
         save_dir=str(folder),
         project=project or "hyperpeft",
@@ -101,6 +112,25 @@ def wandb_logger(
         mode=mode,
         config=OmegaConf.to_container(run_config, resolve=True),
     )
+
+
+def run_id(run_dir: Path) -> str:
+    """The W&B run id of the run in `run_dir`: the one its first start kept there, else a new
+    one, kept (by rank 0 only: other DDP ranks log nothing). W&B ids are letters and digits;
+    12 hex digits of a random UUID are as unique as the ones wandb draws."""
+    from pytorch_lightning.utilities import rank_zero_only
+
+    path = run_dir / RUN_ID_FILE
+    try:
+        kept = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        kept = ""
+    if kept:
+        return kept
+    new = uuid.uuid4().hex[:12]
+    if rank_zero_only.rank == 0:
+        atomic_write_text(path, new + "\n")
+    return new
 
 
 def run_identity(cfg: DictConfig) -> dict[str, Any]:

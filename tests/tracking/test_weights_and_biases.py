@@ -14,6 +14,7 @@ from hyperpeft.errors import ConfigError
 from hyperpeft.results import RunResult
 from hyperpeft.sweeps import TrialRef
 from hyperpeft.tracking.weights_and_biases import (
+    RUN_ID_FILE,
     log_run_summary,
     resolve_mode,
     run_identity,
@@ -189,3 +190,18 @@ def test_offline_run_holds_the_parameter_table(tmp_path):
     assert set(run.tags) == {"compacter", "rte", "mrpc", "tiny-bert", "nightly"}
     config_items = {item.key: json.loads(item.value_json) for item in run.config.update}
     assert config_items["method"]["phm_dim"] == 4
+
+
+@pytest.mark.timeout(180)
+def test_a_resumed_run_continues_its_wandb_run(tmp_path):
+    """Each start of one run folder opens the same W&B run id; another folder, another id."""
+    ids = []
+    for folder in ("run", "run", "other"):
+        logger = build_logger(config(), tmp_path / folder)
+        logger.log_metrics({"train/loss": 1.0}, step=len(ids))
+        ids.append(logger.experiment.id)
+        log_run_summary(logger, RESULT)
+    assert ids[0] == ids[1] != ids[2]
+    assert (tmp_path / "run" / RUN_ID_FILE).read_text().strip() == ids[0]
+    parts = sorted((tmp_path / "run" / "wandb").glob("offline-run-*"))
+    assert len(parts) == 2 and all(f"-{ids[0]}" in part.name for part in parts)
