@@ -11,7 +11,16 @@ from hyperpeft.errors import DataError
 from hyperpeft.results import RESULTS_FILE, RunResult
 
 # Config keys that do not change what a run measures: runs differing only here are repeats.
-NOT_SETTINGS = ("seed", "optuna", "trainer.resume", "data.cache_dir", "data.dir")
+# (hardware.threads and data.num_workers change how fast a run goes, not its scores.)
+NOT_SETTINGS = (
+    "seed",
+    "optuna",
+    "trainer.resume",
+    "data.cache_dir",
+    "data.dir",
+    "data.num_workers",
+    "hardware.threads",
+)
 
 
 def experiment_settings(row: RunResult) -> tuple[tuple[str, str], ...]:

@@ -222,3 +222,24 @@ def test_cli_writes_the_task_table_and_the_panels(benchmark, capsys):
     assert "4 panels" in out
     report = write_report(benchmark)
     assert {run.method for run in report.front} == {"compacter", "hyperformer++", "full"}
+
+
+def test_threads_and_loader_workers_do_not_make_another_experiment(tmp_path):
+    """They change how fast a run goes, not what it scores: one row, not one per setting."""
+    runs = {
+        "older": result("adapter", {"mrpc": 0.76}, 0, 0.6, 0.6),  # written before the key existed
+        "threads0": result("adapter", {"rte": 0.54}, 0, 0.6, 0.6, {"hardware": {"threads": 0}}),
+        "threads1": result(
+            "adapter",
+            {"rte": 0.56},
+            1,
+            0.6,
+            0.6,
+            {"hardware": {"threads": 1}, "data": {"num_workers": 2}},
+        ),
+    }
+    for name, row in runs.items():
+        write(tmp_path / name, row)
+    rows = table_rows(task_table_markdown(collect(tmp_path)[0]))
+    assert set(rows) == {"adapter"}
+    assert rows["adapter"]["rte"] == "0.5500 ± 0.0141 (2 seeds)"
