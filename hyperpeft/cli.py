@@ -29,6 +29,7 @@ from omegaconf.errors import MissingMandatoryValue
 from hyperpeft import run_folder
 from hyperpeft.config import config_dir, config_error, register_configs
 from hyperpeft.errors import EXIT_BAD_INPUT, ConfigError, DataError
+from hyperpeft.launch.slurm import no_slurm_message
 
 if TYPE_CHECKING:
     from hyperpeft.results import RunResult
@@ -201,8 +202,6 @@ def main() -> None:
             raise
         _fail(_one_line(err))
     except Exception as err:
-        from hyperpeft.launch.slurm import no_slurm_message
-
         found = _bad_input_in(err)
         message = str(found) if found is not None else no_slurm_message(err)
         if message is None or user_asked_for_tracebacks:

@@ -3,8 +3,9 @@
 Lightning's `TorchCheckpointIO` serialises the whole checkpoint into an in-memory buffer and
 copies it out again before writing (`lightning_fabric.utilities.cloud_io._atomic_save`, built for
 object stores), so every save holds the checkpoint about twice in memory on top of the live
-state. For full fine-tuning that is the model and its optimizer state twice over (on minilm,
-about 450 MB of peak memory above a plain loop; on T5-base several GB). Our run folders are local
+state. For full fine-tuning that is the model and its optimizer state twice over (on minilm it
+was 281 MB of the speed benchmark's peak: BENCHMARKS.md, "Full fine-tuning's memory,
+profiled"). Our run folders are local
 files and `hyperpeft.atomic.atomic_write` already makes each save atomic (a temporary file,
 flushed, renamed), so the buffer buys nothing here.
 """
